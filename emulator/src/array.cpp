@@ -8,6 +8,7 @@
 #include <omp.h>
 #endif
 
+#include "array_fast.hpp"
 #include "lowp/random.hpp"
 #include "lowp/round.hpp"
 
@@ -34,17 +35,84 @@ void check(const format& f, const round_options& opt, bool binary32) {
   if (opt.rbits < 1 || opt.rbits > 64) throw format_error("rbits must be 1..64");
 }
 
+// True when the vectorised blocks serve f: gradual underflow or not, but a format whose values
+// and subnormal quanta are binary64 normals and whose significands leave room for the 2^52 trick.
+bool fast_eligible(const format& f) {
+  return f.fits_binary64() && f.mantissa_bits <= 50 && f.emin() - f.mantissa_bits >= -1022 &&
+         f.emax() <= 1023 - f.mantissa_bits;
+}
+
+detail::fast_params fast_params_for(const format& f, const round_options& opt) {
+  detail::fast_params p{};
+  p.m = f.mantissa_bits;
+  p.emin = f.emin();
+  p.qmax = f.emax() - f.mantissa_bits;
+  p.largest_significand = f.largest_significand();
+  p.negative_zero = f.has_negative_zero();
+  p.is_signed = f.is_signed;
+  p.subnormals_fast = f.subnormals == subnormal_mode::on && f.has_zero && !f.daz;
+  p.mode = static_cast<int>(opt.mode);
+  p.rbits = opt.rbits;
+  p.key = random_stream(opt.seed, opt.stream).key;
+  return p;
+}
+
+bool use_avx2() {
+#if defined(LOWP_HAVE_AVX2_BLOCKS)
+  static const bool yes = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi2");
+  return yes;
+#else
+  return false;
+#endif
+}
+
+void count_flags(unsigned flags, std::uint64_t* c) {
+  for (int b = 0; b < flag::count; ++b) c[b] += (flags >> b) & 1;
+}
+
+// Rounds elements [begin, end): the vectorised block first, then the scalar kernel for the
+// elements the block marked slow. Element i always uses random word first_index + i.
 template <class T>
 array_counters round_chunk(const T* in, T* out, std::size_t begin, std::size_t end,
-                           const format& f, const round_options& opt) {
+                           const format& f, const round_options& opt, bool fast) {
   const random_stream rs(opt.seed, opt.stream);
   const bool sr = is_stochastic(opt.mode);
   std::uint64_t c[flag::count] = {};
-  for (std::size_t i = begin; i < end; ++i) {
-    const std::uint64_t rnd = sr ? rs(opt.first_index + i) : 0;
-    const round_result r = round(in[i], f, opt.mode, rnd, opt.rbits);
-    out[i] = static_cast<T>(r.value);
-    for (int b = 0; b < flag::count; ++b) c[b] += (r.flags >> b) & 1;
+  if (fast) {
+    constexpr std::size_t block = 2048;
+    unsigned char slow[block];
+    const detail::fast_params p = fast_params_for(f, opt);
+    const bool avx2 = use_avx2();
+    for (std::size_t b = begin; b < end; b += block) {
+      const std::size_t n = end - b < block ? end - b : block;
+      std::uint64_t fc[3] = {};
+#if defined(LOWP_HAVE_AVX2_BLOCKS)
+      if (avx2)
+        detail::avx2::fast_block(in + b, out + b, n, p, opt.first_index + b, slow, fc);
+      else
+#endif
+        detail::generic::fast_block(in + b, out + b, n, p, opt.first_index + b, slow, fc);
+      (void)avx2;
+      c[0] += fc[0];
+      c[1] += fc[1];
+      c[6] += fc[2];
+      for (std::size_t i = 0; i < n; ++i) {
+        if (!slow[i]) continue;
+        const std::size_t k = b + i;
+        // out[k] holds the original input (in and out may alias).
+        const round_result r = round(out[k], f, opt.mode,
+                                     sr ? rs(opt.first_index + k) : 0, opt.rbits);
+        out[k] = static_cast<T>(r.value);
+        count_flags(r.flags, c);
+      }
+    }
+  } else {
+    for (std::size_t i = begin; i < end; ++i) {
+      const std::uint64_t rnd = sr ? rs(opt.first_index + i) : 0;
+      const round_result r = round(in[i], f, opt.mode, rnd, opt.rbits);
+      out[i] = static_cast<T>(r.value);
+      count_flags(r.flags, c);
+    }
   }
   array_counters a;
   a.inexact = c[0];
@@ -61,7 +129,8 @@ template <class T>
 array_counters round_any(const T* in, T* out, std::size_t n, const format& f,
                          const round_options& opt) {
   check(f, opt, sizeof(T) == 4);
-  constexpr std::size_t chunk = 1 << 14;
+  const bool fast = fast_eligible(f);
+  constexpr std::size_t chunk = 1 << 16;
   const std::size_t nchunks = (n + chunk - 1) / chunk;
   array_counters total;
 #if defined(_OPENMP)
@@ -74,7 +143,7 @@ array_counters round_any(const T* in, T* out, std::size_t n, const format& f,
     for (std::size_t k = 0; k < nchunks; ++k) {
       const std::size_t b = k * chunk;
       const std::size_t e = b + chunk < n ? b + chunk : n;
-      mine += round_chunk(in, out, b, e, f, opt);
+      mine += round_chunk(in, out, b, e, f, opt, fast);
     }
 #pragma omp critical
     total += mine;

@@ -1,0 +1,37 @@
+// Declares the vectorised array-rounding blocks (one build per instruction set) and their
+// parameters, precomputed from a format so that the blocks include no lowp header.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace lowp::detail {
+
+struct fast_params {
+  int m;                             // mantissa bits
+  int emin;                          // exponent of the smallest normal
+  int qmax;                          // emax - m: quantum exponent of the top binade
+  std::uint64_t largest_significand;  // largest finite significand, scaled by 2^m
+  bool negative_zero;                // the format has -0
+  bool is_signed;
+  bool subnormals_fast;  // gradual underflow without DAZ: tiny inputs stay on the fast path
+  int mode;              // static_cast<int>(rounding)
+  int rbits;
+  std::uint64_t key;  // random_stream key
+};
+
+// Rounds in[0..n) into out[0..n); elements the block cannot finish get slow[i] = 1 and out[i] =
+// in[i] (the caller redoes them with the scalar kernel). counts[0..2] += inexact, underflow,
+// flushed of the finished elements.
+#define LOWP_DECLARE_FAST(NS)                                                                  \
+  namespace NS {                                                                               \
+  void fast_block(const double* in, double* out, std::size_t n, const fast_params& p,          \
+                  std::uint64_t index0, unsigned char* slow, std::uint64_t* counts);           \
+  void fast_block(const float* in, float* out, std::size_t n, const fast_params& p,            \
+                  std::uint64_t index0, unsigned char* slow, std::uint64_t* counts);           \
+  }
+LOWP_DECLARE_FAST(generic)
+LOWP_DECLARE_FAST(avx2)
+#undef LOWP_DECLARE_FAST
+
+}  // namespace lowp::detail
