@@ -2,6 +2,7 @@
 // only on each element's value and global index.
 #include "lowp/array.hpp"
 
+#include <bit>
 #include <string>
 
 #if defined(_OPENMP)
@@ -46,8 +47,7 @@ detail::fast_params fast_params_for(const format& f, const round_options& opt) {
   detail::fast_params p{};
   p.m = f.mantissa_bits;
   p.emin = f.emin();
-  p.qmax = f.emax() - f.mantissa_bits;
-  p.largest_significand = f.largest_significand();
+  p.largest_bits = std::bit_cast<std::uint64_t>(f.largest());
   p.negative_zero = f.has_negative_zero();
   p.is_signed = f.is_signed;
   p.subnormals_fast = f.subnormals == subnormal_mode::on && f.has_zero && !f.daz;
@@ -80,7 +80,7 @@ array_counters round_chunk(const T* in, T* out, std::size_t begin, std::size_t e
   std::uint64_t c[flag::count] = {};
   if (fast) {
     constexpr std::size_t block = 2048;
-    unsigned char slow[block];
+    std::uint64_t slow[block];
     const detail::fast_params p = fast_params_for(f, opt);
     const bool avx2 = use_avx2();
     for (std::size_t b = begin; b < end; b += block) {

@@ -10,14 +10,14 @@ namespace lowp::detail {
 struct fast_params {
   int m;                             // mantissa bits
   int emin;                          // exponent of the smallest normal
-  int qmax;                          // emax - m: quantum exponent of the top binade
-  std::uint64_t largest_significand;  // largest finite significand, scaled by 2^m
+  std::uint64_t largest_bits;        // binary64 bit pattern of the largest finite value
   bool negative_zero;                // the format has -0
   bool is_signed;
   bool subnormals_fast;  // gradual underflow without DAZ: tiny inputs stay on the fast path
   int mode;              // static_cast<int>(rounding)
   int rbits;
   std::uint64_t key;  // random_stream key
+  std::uint64_t unit = 1;  // always 1 (see array_fast.inc)
 };
 
 // Rounds in[0..n) into out[0..n); elements the block cannot finish get slow[i] = 1 and out[i] =
@@ -26,9 +26,9 @@ struct fast_params {
 #define LOWP_DECLARE_FAST(NS)                                                                  \
   namespace NS {                                                                               \
   void fast_block(const double* in, double* out, std::size_t n, const fast_params& p,          \
-                  std::uint64_t index0, unsigned char* slow, std::uint64_t* counts);           \
+                  std::uint64_t index0, std::uint64_t* slow, std::uint64_t* counts);           \
   void fast_block(const float* in, float* out, std::size_t n, const fast_params& p,            \
-                  std::uint64_t index0, unsigned char* slow, std::uint64_t* counts);           \
+                  std::uint64_t index0, std::uint64_t* slow, std::uint64_t* counts);           \
   }
 LOWP_DECLARE_FAST(generic)
 LOWP_DECLARE_FAST(avx2)
