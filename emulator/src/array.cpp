@@ -3,6 +3,8 @@
 #include "lowp/array.hpp"
 
 #include <bit>
+#include <cstdlib>
+#include <cstring>
 #include <string>
 
 #if defined(_OPENMP)
@@ -57,13 +59,22 @@ detail::fast_params fast_params_for(const format& f, const round_options& opt) {
   return p;
 }
 
-bool use_avx2() {
+enum class blocks { avx2, generic, scalar };
+
+// Chooses the block implementation once: AVX2 where the CPU has it, else the portable build.
+// LOWP_ARRAY_BLOCKS=generic|scalar forces one (the tests run every choice).
+blocks chosen_blocks() {
+  static const blocks b = [] {
+    if (const char* e = std::getenv("LOWP_ARRAY_BLOCKS")) {
+      if (std::strcmp(e, "generic") == 0) return blocks::generic;
+      if (std::strcmp(e, "scalar") == 0) return blocks::scalar;
+    }
 #if defined(LOWP_HAVE_AVX2_BLOCKS)
-  static const bool yes = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi2");
-  return yes;
-#else
-  return false;
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi2")) return blocks::avx2;
 #endif
+    return blocks::generic;
+  }();
+  return b;
 }
 
 void count_flags(unsigned flags, std::uint64_t* c) {
@@ -82,10 +93,10 @@ array_counters round_chunk(const T* in, T* out, std::size_t begin, std::size_t e
     constexpr std::size_t block = 2048;
     std::uint64_t slow[block];
     const detail::fast_params p = fast_params_for(f, opt);
-    const bool avx2 = use_avx2();
+    const bool avx2 = chosen_blocks() == blocks::avx2;
     for (std::size_t b = begin; b < end; b += block) {
       const std::size_t n = end - b < block ? end - b : block;
-      std::uint64_t fc[3] = {};
+      std::uint64_t fc[4] = {};
 #if defined(LOWP_HAVE_AVX2_BLOCKS)
       if (avx2)
         detail::avx2::fast_block(in + b, out + b, n, p, opt.first_index + b, slow, fc);
@@ -96,7 +107,7 @@ array_counters round_chunk(const T* in, T* out, std::size_t begin, std::size_t e
       c[0] += fc[0];
       c[1] += fc[1];
       c[6] += fc[2];
-      for (std::size_t i = 0; i < n; ++i) {
+      for (std::size_t i = 0; fc[3] != 0 && i < n; ++i) {
         if (!slow[i]) continue;
         const std::size_t k = b + i;
         // out[k] holds the original input (in and out may alias).
@@ -129,7 +140,7 @@ template <class T>
 array_counters round_any(const T* in, T* out, std::size_t n, const format& f,
                          const round_options& opt) {
   check(f, opt, sizeof(T) == 4);
-  const bool fast = fast_eligible(f);
+  const bool fast = fast_eligible(f) && chosen_blocks() != blocks::scalar;
   constexpr std::size_t chunk = 1 << 16;
   const std::size_t nchunks = (n + chunk - 1) / chunk;
   array_counters total;

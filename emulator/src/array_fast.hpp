@@ -22,7 +22,7 @@ struct fast_params {
 
 // Rounds in[0..n) into out[0..n); elements the block cannot finish get slow[i] = 1 and out[i] =
 // in[i] (the caller redoes them with the scalar kernel). counts[0..2] += inexact, underflow,
-// flushed of the finished elements.
+// flushed of the finished elements; counts[3] += the number of slow elements.
 #define LOWP_DECLARE_FAST(NS)                                                                  \
   namespace NS {                                                                               \
   void fast_block(const double* in, double* out, std::size_t n, const fast_params& p,          \

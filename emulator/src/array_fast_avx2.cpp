@@ -1,3 +1,210 @@
-// Builds the vectorised array blocks for AVX2 (x86-64-v3); chosen at run time by CPU check.
-#define LOWP_FAST_NS avx2
-#include "array_fast.inc"
+// Builds the array blocks for AVX2 (x86-64-v3), hand-written with intrinsics; chosen at run time
+// by a CPU check. Same contract and same bits as array_fast.inc (the portable version), which
+// documents the method; the tests run both. Self-contained: includes no lowp header, so no inline
+// lowp function is compiled here for AVX2 (the linker could pick it for a generic caller).
+//
+// The intrinsics use what C++ shifts cannot: vpsrlvq / vpsllvq give 0 for counts >= 64, so a
+// value far below the quantum needs no clamp (kept = 0, half = 0, low mask = all ones).
+
+#include <immintrin.h>
+
+#include <cstddef>
+#include <cstdint>
+
+#include "array_fast.hpp"
+
+namespace lowp::detail::avx2 {
+namespace {
+
+inline __m256i set1(std::uint64_t v) { return _mm256_set1_epi64x(static_cast<long long>(v)); }
+
+// 64-bit lane-wise multiply, low half (AVX2 has only 32x32->64).
+inline __m256i mullo64(__m256i a, __m256i b) {
+  const __m256i lo = _mm256_mul_epu32(a, b);
+  const __m256i a_hi = _mm256_srli_epi64(a, 32);
+  const __m256i b_hi = _mm256_srli_epi64(b, 32);
+  const __m256i cross = _mm256_add_epi64(_mm256_mul_epu32(a_hi, b), _mm256_mul_epu32(a, b_hi));
+  return _mm256_add_epi64(lo, _mm256_slli_epi64(cross, 32));
+}
+
+// SplitMix64's output function on four lanes.
+inline __m256i mix(__m256i z) {
+  z = _mm256_xor_si256(z, _mm256_srli_epi64(z, 30));
+  z = mullo64(z, set1(0xbf58476d1ce4e5b9ULL));
+  z = _mm256_xor_si256(z, _mm256_srli_epi64(z, 27));
+  z = mullo64(z, set1(0x94d049bb133111ebULL));
+  return _mm256_xor_si256(z, _mm256_srli_epi64(z, 31));
+}
+
+// Unsigned a < b on 64-bit lanes.
+inline __m256i less_u64(__m256i a, __m256i b) {
+  const __m256i bias = set1(0x8000000000000000ULL);
+  return _mm256_cmpgt_epi64(_mm256_xor_si256(b, bias), _mm256_xor_si256(a, bias));
+}
+
+template <class T>
+inline __m256d load4(const T* p) {
+  if constexpr (sizeof(T) == 8) return _mm256_loadu_pd(reinterpret_cast<const double*>(p));
+  else return _mm256_cvtps_pd(_mm_loadu_ps(reinterpret_cast<const float*>(p)));
+}
+template <class T>
+inline void store4(T* p, __m256d v) {
+  if constexpr (sizeof(T) == 8) _mm256_storeu_pd(reinterpret_cast<double*>(p), v);
+  else _mm_storeu_ps(reinterpret_cast<float*>(p), _mm256_cvtpd_ps(v));
+}
+
+template <class T, int Mode>
+void block(const T* in, T* out, std::size_t n, const fast_params& p, std::uint64_t index0,
+           std::uint64_t* slow, std::uint64_t* counts) {
+  const __m256i abs_mask = set1(0x7fffffffffffffffULL);
+  const __m256i frac_mask = set1(0x000fffffffffffffULL);
+  const __m256i implicit = set1(0x0010000000000000ULL);
+  const __m256i one = set1(1);
+  const __m256i all = set1(~0ULL);
+  const __m256i zero = _mm256_setzero_si256();
+  const __m256i min_normal = set1(static_cast<std::uint64_t>(p.emin + 1023) << 52);
+  const __m256i below_min = set1(static_cast<std::uint64_t>(p.emin - 1 + 1023) << 52);
+  const __m256i emin_field = set1(static_cast<std::uint64_t>(p.emin + 1023));
+  const __m256i sh_normal = set1(static_cast<std::uint64_t>(52 - p.m));
+  const __m256i q_offset = set1(static_cast<std::uint64_t>(p.m) << 52);
+  const __m256i largest = set1(p.largest_bits);
+  const __m256i max_finite64 = set1(0x7fefffffffffffffULL);
+  const __m256i min_normal64 = set1(0x0010000000000000ULL);
+  const __m256i magic = set1(0x4330000000000000ULL);
+  const __m256d magic_d = _mm256_set1_pd(0x1p52);
+  const __m256i zero_sign = p.negative_zero ? all : zero;
+  const __m256i neg_slow = p.is_signed ? zero : all;
+  const __m256i tiny_slow = p.subnormals_fast ? zero : all;
+  const __m256i key = set1(p.key);
+  const __m256i golden = set1(0x9e3779b97f4a7c15ULL);
+  const __m256i drop = set1(static_cast<std::uint64_t>(64 - p.rbits));
+  __m256i index = _mm256_add_epi64(set1(index0 + 1), _mm256_setr_epi64x(0, 1, 2, 3));
+  const __m256i four = set1(4);
+  __m256i acc_exact_or_slow = zero, acc_underflow = zero, acc_flushed = zero, acc_slow = zero;
+
+  std::size_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const __m256i b = _mm256_castpd_si256(load4(in + i));
+    const __m256i mag = _mm256_and_si256(b, abs_mask);
+    const __m256i sign = _mm256_andnot_si256(abs_mask, b);
+    const __m256i field = _mm256_srli_epi64(mag, 52);
+    const __m256i tiny = _mm256_cmpgt_epi64(min_normal, mag);
+    // Extra shift below the normal range: emin_field - field where tiny, else 0.
+    const __m256i extra = _mm256_and_si256(_mm256_sub_epi64(emin_field, field), tiny);
+    const __m256i sh = _mm256_add_epi64(extra, sh_normal);
+    const __m256i sig = _mm256_or_si256(_mm256_and_si256(mag, frac_mask), implicit);
+    const __m256i unit = _mm256_sllv_epi64(one, sh);            // quantum in sig units (0 if >= 64)
+    const __m256i low = _mm256_add_epi64(unit, all);            // bits below the quantum
+    const __m256i exact = _mm256_cmpeq_epi64(_mm256_and_si256(sig, low), zero);
+    const __m256i kept = _mm256_srlv_epi64(sig, sh);
+    __m256i r;
+    if constexpr (Mode <= 6) {
+      const __m256i half = _mm256_srli_epi64(unit, 1);
+      const __m256i neg = _mm256_srli_epi64(sign, 63);
+      if constexpr (Mode == 0) {  // sig + half - 1 + lsb(kept)
+        const __m256i add = _mm256_add_epi64(_mm256_add_epi64(half, all),
+                                             _mm256_and_si256(kept, one));
+        r = _mm256_srlv_epi64(_mm256_add_epi64(sig, add), sh);
+      } else if constexpr (Mode == 1) {
+        r = _mm256_srlv_epi64(_mm256_add_epi64(sig, half), sh);
+      } else if constexpr (Mode == 2) {
+        r = _mm256_srlv_epi64(_mm256_add_epi64(sig, _mm256_add_epi64(half, all)), sh);
+      } else if constexpr (Mode == 3 || Mode == 4) {
+        // Away from zero when inexact and (up: positive, down: negative).
+        const __m256i away = Mode == 3 ? _mm256_cmpeq_epi64(neg, zero) : _mm256_cmpeq_epi64(neg, one);
+        r = _mm256_sub_epi64(kept, _mm256_andnot_si256(exact, away));
+      } else if constexpr (Mode == 5) {
+        r = kept;
+      } else {
+        r = _mm256_or_si256(kept, _mm256_andnot_si256(exact, one));
+      }
+    } else {
+      // First 64 bits of the fraction: sig << (64 - sh) for sh <= 64, sig >> (sh - 64) beyond.
+      const __m256i s64 = set1(64);
+      const __m256i frac = _mm256_or_si256(_mm256_sllv_epi64(sig, _mm256_sub_epi64(s64, sh)),
+                                           _mm256_srlv_epi64(sig, _mm256_sub_epi64(sh, s64)));
+      const __m256i rnd = mix(_mm256_add_epi64(key, mullo64(index, golden)));
+      __m256i up;
+      if constexpr (Mode == 7) {
+        up = less_u64(_mm256_srlv_epi64(rnd, drop), _mm256_srlv_epi64(frac, drop));
+      } else {
+        up = _mm256_andnot_si256(exact, _mm256_cmpgt_epi64(zero, rnd));  // top bit set
+      }
+      r = _mm256_sub_epi64(kept, up);
+      index = _mm256_add_epi64(index, four);
+    }
+    // value = r * 2^q, exact; 2^q = (max(field, emin_field) - m) << 52.
+    const __m256d rd = _mm256_sub_pd(_mm256_castsi256_pd(_mm256_or_si256(r, magic)), magic_d);
+    const __m256i qexp = _mm256_sub_epi64(
+        _mm256_blendv_epi8(_mm256_slli_epi64(field, 52), min_normal, tiny), q_offset);
+    const __m256i vmag = _mm256_castpd_si256(_mm256_mul_pd(rd, _mm256_castsi256_pd(qexp)));
+    const __m256i r_zero = _mm256_cmpeq_epi64(r, zero);
+    const __m256i vb = _mm256_or_si256(vmag, _mm256_and_si256(sign, _mm256_or_si256(zero_sign,
+                                                                          _mm256_xor_si256(r_zero, all))));
+    // Slow: NaN/inf, zero or binary64 subnormal, overflow, tininess that depends on rounding,
+    // format-level cases.
+    __m256i s = _mm256_or_si256(_mm256_cmpgt_epi64(mag, max_finite64),
+                                _mm256_cmpgt_epi64(min_normal64, mag));
+    s = _mm256_or_si256(s, _mm256_cmpgt_epi64(vmag, largest));
+    const __m256i near_min = _mm256_andnot_si256(_mm256_cmpgt_epi64(below_min, mag), tiny);
+    s = _mm256_or_si256(s, _mm256_andnot_si256(exact, near_min));
+    s = _mm256_or_si256(s, _mm256_and_si256(tiny, tiny_slow));
+    s = _mm256_or_si256(s, _mm256_and_si256(_mm256_cmpgt_epi64(zero, b), neg_slow));
+    const __m256i res = _mm256_blendv_epi8(vb, b, s);
+    store4(out + i, _mm256_castsi256_pd(res));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(slow + i), _mm256_and_si256(s, one));
+    const __m256i exact_or_slow = _mm256_or_si256(exact, s);
+    acc_exact_or_slow = _mm256_sub_epi64(acc_exact_or_slow, exact_or_slow);
+    acc_underflow = _mm256_sub_epi64(acc_underflow, _mm256_andnot_si256(exact_or_slow, tiny));
+    acc_flushed = _mm256_sub_epi64(acc_flushed, _mm256_andnot_si256(s, r_zero));
+    acc_slow = _mm256_sub_epi64(acc_slow, s);
+  }
+  std::uint64_t lanes[4];
+  std::uint64_t exact_or_slow = 0, underflow = 0, flushed = 0, nslow = 0;
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(lanes), acc_exact_or_slow);
+  for (std::uint64_t v : lanes) exact_or_slow += v;
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(lanes), acc_underflow);
+  for (std::uint64_t v : lanes) underflow += v;
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(lanes), acc_flushed);
+  for (std::uint64_t v : lanes) flushed += v;
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(lanes), acc_slow);
+  for (std::uint64_t v : lanes) nslow += v;
+  counts[0] += i - exact_or_slow;
+  counts[1] += underflow;
+  counts[2] += flushed;
+  // The tail (< 4 elements) goes to the scalar kernel.
+  counts[3] += nslow + (n - i);
+  for (; i < n; ++i) {
+    out[i] = in[i];
+    slow[i] = 1;
+  }
+}
+
+template <class T>
+void dispatch(const T* in, T* out, std::size_t n, const fast_params& p, std::uint64_t index0,
+              std::uint64_t* slow, std::uint64_t* counts) {
+  switch (p.mode) {
+    case 0: block<T, 0>(in, out, n, p, index0, slow, counts); break;
+    case 1: block<T, 1>(in, out, n, p, index0, slow, counts); break;
+    case 2: block<T, 2>(in, out, n, p, index0, slow, counts); break;
+    case 3: block<T, 3>(in, out, n, p, index0, slow, counts); break;
+    case 4: block<T, 4>(in, out, n, p, index0, slow, counts); break;
+    case 5: block<T, 5>(in, out, n, p, index0, slow, counts); break;
+    case 6: block<T, 6>(in, out, n, p, index0, slow, counts); break;
+    case 7: block<T, 7>(in, out, n, p, index0, slow, counts); break;
+    default: block<T, 8>(in, out, n, p, index0, slow, counts); break;
+  }
+}
+
+}  // namespace
+
+void fast_block(const double* in, double* out, std::size_t n, const fast_params& p,
+                std::uint64_t index0, std::uint64_t* slow, std::uint64_t* counts) {
+  dispatch(in, out, n, p, index0, slow, counts);
+}
+void fast_block(const float* in, float* out, std::size_t n, const fast_params& p,
+                std::uint64_t index0, std::uint64_t* slow, std::uint64_t* counts) {
+  dispatch(in, out, n, p, index0, slow, counts);
+}
+
+}  // namespace lowp::detail::avx2
