@@ -419,30 +419,14 @@ std::optional<std::uint64_t> parse_code(std::string_view line, const format& f, 
   return code;
 }
 
-// Returns the shortest decimal that reads back as v (the digits Python's repr picks), laid out
-// as %.Ng with N the number of digits: 448, 0.015625, 6.103515625e-05. The digits come from
-// std::to_chars rather than from trying %.1g .. %.17g, because %.Ng rounds an exact tie to even
-// and may then miss the shortest string: 2^-24 = 5.9604644775390625e-08 exactly, %.16g gives
-// ...062e-08, which does not read back, while ...063e-08 does (Python: 5.960464477539063e-08).
+// Returns the shortest decimal that reads back as v (std::to_chars' shortest round trip, the
+// digits Python's repr picks), fixed or scientific, whichever is shorter: 448, 240,
+// 6.103515625e-05, 5.960464477539063e-08.
 std::string shortest(double v) {
   char b[40];
-  const auto [end, ec] = std::to_chars(b, b + sizeof b, v, std::chars_format::scientific);
+  const auto [end, ec] = std::to_chars(b, b + sizeof b, v);
   (void)ec;
-  const std::string sci(b, end);  // [-]d[.ddd]e(+|-)XX
-  if (!std::isfinite(v)) return sci;
-  const std::size_t e = sci.find('e');
-  const int exp10 = std::atoi(sci.c_str() + e + 1);
-  std::string digits;
-  for (std::size_t i = 0; i < e; ++i)
-    if (sci[i] >= '0' && sci[i] <= '9') digits += sci[i];
-  const int n = static_cast<int>(digits.size());
-  if (exp10 < -4 || exp10 >= n) return sci;  // %g's rule with precision n
-  std::string out = v < 0 ? "-" : "";
-  if (exp10 < 0)
-    return out + "0." + std::string(static_cast<std::size_t>(-exp10 - 1), '0') + digits;
-  out += digits.substr(0, static_cast<std::size_t>(exp10) + 1);
-  if (exp10 + 1 < n) out += "." + digits.substr(static_cast<std::size_t>(exp10) + 1);
-  return out;
+  return std::string(b, end);
 }
 
 // Returns 2^n in decimal.
