@@ -32,7 +32,7 @@ LOWP_HOST_DEVICE constexpr std::uint64_t mix64(std::uint64_t z) noexcept {
 struct random_stream {
   std::uint64_t key = 0;
 
-  LOWP_HOST_DEVICE constexpr random_stream() noexcept = default;
+  constexpr random_stream() noexcept = default;
   LOWP_HOST_DEVICE constexpr random_stream(std::uint64_t seed, std::uint64_t stream = 0) noexcept
       : key(mix64(mix64(seed) ^ (stream * 0xd1b54a32d192ed03ULL + 0x8bb84b93962eacc9ULL))) {}
 

@@ -84,7 +84,7 @@ LOWP_HOST_DEVICE constexpr round_result overflow_result(const format& f, roundin
   const bool saturating =
       f.overflow == overflow_mode::saturate || f.specials == specials_mode::finite;
   // "Infinite" result: inf where the format has it, else NaN, unless the format saturates.
-  bool to_largest;
+  bool to_largest = false;
   switch (mode) {
     case rounding::toward_zero:
     case rounding::odd: to_largest = true; break;
@@ -192,7 +192,7 @@ LOWP_HOST_DEVICE constexpr round_result round(double x, const format& f, roundin
     return o;
   }
 
-  double value;
+  double value = 0.0;
   if (f.subnormals == subnormal_mode::ftz && tiny_input) {
     // Flush unless the result rounded up to the smallest normal: r * 2^q >= 2^emin.
     if (emin - q >= 64 || r < (std::uint64_t{1} << (emin - q))) {
