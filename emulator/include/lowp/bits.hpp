@@ -89,7 +89,7 @@ LOWP_HOST_DEVICE constexpr std::optional<std::uint64_t> encode(double v,
 }
 
 // Returns the value of a code, or nullopt when the code is out of range for f's width.
-// NaN codes decode to a quiet binary64 NaN with the code's sign.
+// NaN codes decode to a quiet binary64 NaN with the code's sign (fnuz: +NaN, its NaN has no sign).
 LOWP_HOST_DEVICE constexpr std::optional<double> decode(std::uint64_t code,
                                                         const format& f) noexcept {
   const int w = f.width();
