@@ -184,16 +184,23 @@ LOWP_HOST_DEVICE constexpr round_result round(double x, const format& f, roundin
   }
   if (tiny && inexact) flags |= flag::underflow;
 
-  // Overflow: r * 2^q > largest_significand * 2^(emax - m).
+  // Overflow: r * 2^q > largest_significand * 2^(emax - m), compared exactly. Below the top
+  // quantum nothing overflows (the grid {0, 2^emin} of subnormals=off may lie above qmax in
+  // formats whose exponent range is narrower than their mantissa, but 2^emin <= largest).
   const int qmax = f.emax() - m;
-  if (q > qmax || (q == qmax && r > f.largest_significand())) {
+  bool overflowed = false;
+  if (q >= qmax && r != 0) {
+    const int d = q - qmax;
+    overflowed = bit_width64(r) + d > 64 || (r << d) > f.largest_significand();
+  }
+  if (overflowed) {
     round_result o = overflow_result(f, mode, negative);
     o.flags |= flags;
     return o;
   }
 
   double value = 0.0;
-  if (f.subnormals == subnormal_mode::ftz && tiny_input) {
+  if (f.subnormals == subnormal_mode::ftz && f.has_zero && tiny_input) {
     // Flush unless the result rounded up to the smallest normal: r * 2^q >= 2^emin.
     if (emin - q >= 64 || r < (std::uint64_t{1} << (emin - q))) {
       flags |= flag::flushed | flag::underflow | flag::inexact;
