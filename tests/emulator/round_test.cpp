@@ -116,6 +116,14 @@ static_assert(is_nan(round(-1.0, formats::e8m0fnu, rne).value));
 static_assert(is_nan(round(0.0, formats::e8m0fnu, rne).value));
 static_assert(round(0x1p127 * 1.5, formats::e8m0fnu, rd).value == 0x1p127);
 static_assert(is_nan(round(0x1p127 * 1.5, formats::e8m0fnu, rne).value));
+// Regressions found by the MPFR sweeps: a subnormals=off grid {0, 2^emin} above the top quantum
+// (exponent range narrower than the mantissa) is not an overflow; ftz cannot flush to a zero
+// that the format does not have.
+static_assert(round(0.5, with_subnormals(formats::e2m3fn, subnormal_mode::off), rne).value == 1.0);
+static_assert(same(round(0.25, with_subnormals(formats::e2m3fn, subnormal_mode::off), rz).value,
+                   0.0));
+static_assert(round(0x1p-130, with_subnormals(formats::e8m0fnu, subnormal_mode::ftz), rne).value ==
+              0x1p-127);
 
 TEST_CASE("NaN stays NaN, quiet, with sign and payload") {
   for (const std::uint64_t bits : {0x7ff8000000000000ULL, 0xfff8000000000001ULL,
