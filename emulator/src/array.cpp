@@ -56,6 +56,8 @@ detail::fast_params fast_params_for(const format& f, const round_options& opt) {
   p.mode = static_cast<int>(opt.mode);
   p.rbits = opt.rbits;
   p.key = random_stream(opt.seed, opt.stream).key;
+  p.overflow_pos_bits = std::bit_cast<std::uint64_t>(detail::overflow_result(f, opt.mode, false).value);
+  p.overflow_neg_bits = std::bit_cast<std::uint64_t>(detail::overflow_result(f, opt.mode, true).value);
   return p;
 }
 
@@ -77,8 +79,8 @@ blocks chosen_blocks() {
   return b;
 }
 
-void count_flags(unsigned flags, std::uint64_t* c) {
-  for (int b = 0; b < flag::count; ++b) c[b] += (flags >> b) & 1;
+void count_flags(unsigned flags, std::uint64_t* c, std::uint64_t times = 1) {
+  for (int b = 0; b < flag::count; ++b) c[b] += ((flags >> b) & 1) * times;
 }
 
 // Rounds elements [begin, end): the vectorised block first, then the scalar kernel for the
@@ -91,12 +93,17 @@ array_counters round_chunk(const T* in, T* out, std::size_t begin, std::size_t e
   std::uint64_t c[flag::count] = {};
   if (fast) {
     constexpr std::size_t block = 2048;
-    std::uint64_t slow[block];
+    std::uint64_t slow[block / 64];
     const detail::fast_params p = fast_params_for(f, opt);
+    // Without inexact: the block already counted overflowed elements as inexact.
+    const unsigned pos_overflow_flags =
+        detail::overflow_result(f, opt.mode, false).flags & ~flag::inexact;
+    const unsigned neg_overflow_flags =
+        detail::overflow_result(f, opt.mode, true).flags & ~flag::inexact;
     const bool avx2 = chosen_blocks() == blocks::avx2;
     for (std::size_t b = begin; b < end; b += block) {
       const std::size_t n = end - b < block ? end - b : block;
-      std::uint64_t fc[4] = {};
+      std::uint64_t fc[6] = {};
 #if defined(LOWP_HAVE_AVX2_BLOCKS)
       if (avx2)
         detail::avx2::fast_block(in + b, out + b, n, p, opt.first_index + b, slow, fc);
@@ -107,14 +114,18 @@ array_counters round_chunk(const T* in, T* out, std::size_t begin, std::size_t e
       c[0] += fc[0];
       c[1] += fc[1];
       c[6] += fc[2];
-      for (std::size_t i = 0; fc[3] != 0 && i < n; ++i) {
-        if (!slow[i]) continue;
-        const std::size_t k = b + i;
-        // out[k] holds the original input (in and out may alias).
-        const round_result r = round(out[k], f, opt.mode,
-                                     sr ? rs(opt.first_index + k) : 0, opt.rbits);
-        out[k] = static_cast<T>(r.value);
-        count_flags(r.flags, c);
+      // Overflows finished by the block raise what the scalar kernel's overflow result raises.
+      count_flags(pos_overflow_flags, c, fc[4]);
+      count_flags(neg_overflow_flags, c, fc[5]);
+      for (std::size_t w = 0; fc[3] != 0 && w < (n + 63) / 64; ++w) {
+        for (std::uint64_t bits = slow[w]; bits != 0; bits &= bits - 1) {
+          const std::size_t k = b + w * 64 + static_cast<std::size_t>(std::countr_zero(bits));
+          // out[k] holds the original input (in and out may alias).
+          const round_result r = round(out[k], f, opt.mode,
+                                       sr ? rs(opt.first_index + k) : 0, opt.rbits);
+          out[k] = static_cast<T>(r.value);
+          count_flags(r.flags, c);
+        }
       }
     }
   } else {

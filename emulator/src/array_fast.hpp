@@ -18,11 +18,16 @@ struct fast_params {
   int rbits;
   std::uint64_t key;  // random_stream key
   std::uint64_t unit = 1;  // always 1 (see array_fast.inc)
+  std::uint64_t overflow_pos_bits;  // the result of a positive overflow in this mode
+  std::uint64_t overflow_neg_bits;  // the result of a negative overflow in this mode
 };
 
-// Rounds in[0..n) into out[0..n); elements the block cannot finish get slow[i] = 1 and out[i] =
+// Rounds in[0..n) into out[0..n); elements the block cannot finish get bit i % 64 of
+// slow[i / 64] set (slow holds ceil(n / 64) words, zeroed by the block) and out[i] =
 // in[i] (the caller redoes them with the scalar kernel). counts[0..2] += inexact, underflow,
-// flushed of the finished elements; counts[3] += the number of slow elements.
+// flushed of the finished elements; counts[3] += the number of slow elements; counts[4] and
+// counts[5] += positive and negative overflows finished by the block (the portable blocks leave
+// overflow to the scalar kernel). Overflowed elements are counted as inexact too.
 #define LOWP_DECLARE_FAST(NS)                                                                  \
   namespace NS {                                                                               \
   void fast_block(const double* in, double* out, std::size_t n, const fast_params& p,          \

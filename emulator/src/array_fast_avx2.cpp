@@ -73,6 +73,8 @@ void block(const T* in, T* out, std::size_t n, const fast_params& p, std::uint64
   const __m256i magic = set1(0x4330000000000000ULL);
   const __m256d magic_d = _mm256_set1_pd(0x1p52);
   const __m256i zero_sign = p.negative_zero ? all : zero;
+  const __m256d overflow_pos = _mm256_castsi256_pd(set1(p.overflow_pos_bits));
+  const __m256d overflow_neg = _mm256_castsi256_pd(set1(p.overflow_neg_bits));
   const __m256i neg_slow = p.is_signed ? zero : all;
   const __m256i tiny_slow = p.subnormals_fast ? zero : all;
   const __m256i key = set1(p.key);
@@ -81,7 +83,10 @@ void block(const T* in, T* out, std::size_t n, const fast_params& p, std::uint64
   __m256i index = _mm256_add_epi64(set1(index0 + 1), _mm256_setr_epi64x(0, 1, 2, 3));
   const __m256i four = set1(4);
   __m256i acc_exact_or_slow = zero, acc_underflow = zero, acc_flushed = zero, acc_slow = zero;
+  __m256i acc_ovf_pos = zero, acc_ovf_neg = zero;
 
+  std::uint64_t slow_word = 0;  // bit i % 64 of slow[i / 64]
+  for (std::size_t w = 0; w < (n + 63) / 64; ++w) slow[w] = 0;
   std::size_t i = 0;
   for (; i + 4 <= n; i += 4) {
     const __m256i b = _mm256_castpd_si256(load4(in + i));
@@ -92,7 +97,10 @@ void block(const T* in, T* out, std::size_t n, const fast_params& p, std::uint64
     // Extra shift below the normal range: emin_field - field where tiny, else 0.
     const __m256i extra = _mm256_and_si256(_mm256_sub_epi64(emin_field, field), tiny);
     const __m256i sh = _mm256_add_epi64(extra, sh_normal);
-    const __m256i sig = _mm256_or_si256(_mm256_and_si256(mag, frac_mask), implicit);
+    const __m256i is_zero = _mm256_cmpeq_epi64(mag, zero);
+    // A zero input has sig = 0: exact, r = 0 in every mode.
+    const __m256i sig =
+        _mm256_or_si256(_mm256_and_si256(mag, frac_mask), _mm256_andnot_si256(is_zero, implicit));
     const __m256i unit = _mm256_sllv_epi64(one, sh);            // quantum in sig units (0 if >= 64)
     const __m256i low = _mm256_add_epi64(unit, all);            // bits below the quantum
     const __m256i exact = _mm256_cmpeq_epi64(_mm256_and_si256(sig, low), zero);
@@ -141,26 +149,41 @@ void block(const T* in, T* out, std::size_t n, const fast_params& p, std::uint64
     const __m256i r_zero = _mm256_cmpeq_epi64(r, zero);
     const __m256i vb = _mm256_or_si256(vmag, _mm256_and_si256(sign, _mm256_or_si256(zero_sign,
                                                                           _mm256_xor_si256(r_zero, all))));
-    // Slow: NaN/inf, zero or binary64 subnormal, overflow, tininess that depends on rounding,
-    // format-level cases.
-    __m256i s = _mm256_or_si256(_mm256_cmpgt_epi64(mag, max_finite64),
-                                _mm256_cmpgt_epi64(min_normal64, mag));
-    s = _mm256_or_si256(s, _mm256_cmpgt_epi64(vmag, largest));
+    // Overflow: the result depends only on the sign (precomputed for the mode and format).
+    const __m256i ovf = _mm256_cmpgt_epi64(vmag, largest);
+    // Slow: NaN/inf, binary64 subnormal inputs, tininess that depends on rounding, format-level
+    // cases. Zeros stay: r = 0 and the sign rule above give the right signed zero.
+    __m256i s = _mm256_or_si256(
+        _mm256_cmpgt_epi64(mag, max_finite64),
+        _mm256_andnot_si256(is_zero, _mm256_cmpgt_epi64(min_normal64, mag)));
     const __m256i near_min = _mm256_andnot_si256(_mm256_cmpgt_epi64(below_min, mag), tiny);
-    s = _mm256_or_si256(s, _mm256_andnot_si256(exact, near_min));
+    s = _mm256_or_si256(s, _mm256_andnot_si256(_mm256_or_si256(exact, ovf), near_min));
     s = _mm256_or_si256(s, _mm256_and_si256(tiny, tiny_slow));
     s = _mm256_or_si256(s, _mm256_and_si256(_mm256_cmpgt_epi64(zero, b), neg_slow));
-    const __m256i res = _mm256_blendv_epi8(vb, b, s);
-    store4(out + i, _mm256_castsi256_pd(res));
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(slow + i), _mm256_and_si256(s, one));
-    const __m256i exact_or_slow = _mm256_or_si256(exact, s);
+    const __m256d ovf_value = _mm256_blendv_pd(overflow_pos, overflow_neg, _mm256_castsi256_pd(b));
+    const __m256d fin = _mm256_blendv_pd(_mm256_castsi256_pd(vb), ovf_value,
+                                         _mm256_castsi256_pd(ovf));
+    const __m256d res = _mm256_blendv_pd(fin, _mm256_castsi256_pd(b), _mm256_castsi256_pd(s));
+    store4(out + i, res);
+    slow_word |= static_cast<std::uint64_t>(_mm256_movemask_pd(_mm256_castsi256_pd(s)))
+                 << (i & 63);
+    if ((i & 63) == 60) {
+      slow[i >> 6] = slow_word;
+      slow_word = 0;
+    }
+    // Exact: on the grid and not overflowing, or a zero input.
+    const __m256i exact_or_slow = _mm256_or_si256(_mm256_andnot_si256(ovf, exact), s);
     acc_exact_or_slow = _mm256_sub_epi64(acc_exact_or_slow, exact_or_slow);
     acc_underflow = _mm256_sub_epi64(acc_underflow, _mm256_andnot_si256(exact_or_slow, tiny));
-    acc_flushed = _mm256_sub_epi64(acc_flushed, _mm256_andnot_si256(s, r_zero));
+    acc_flushed = _mm256_sub_epi64(
+        acc_flushed, _mm256_andnot_si256(_mm256_or_si256(s, is_zero), r_zero));
+    const __m256i ovf_fine = _mm256_andnot_si256(s, ovf);
+    acc_ovf_neg = _mm256_sub_epi64(acc_ovf_neg, _mm256_and_si256(ovf_fine, _mm256_cmpgt_epi64(zero, b)));
+    acc_ovf_pos = _mm256_sub_epi64(acc_ovf_pos, ovf_fine);
     acc_slow = _mm256_sub_epi64(acc_slow, s);
   }
   std::uint64_t lanes[4];
-  std::uint64_t exact_or_slow = 0, underflow = 0, flushed = 0, nslow = 0;
+  std::uint64_t exact_or_slow = 0, underflow = 0, flushed = 0, nslow = 0, ovf_all = 0, ovf_neg = 0;
   _mm256_storeu_si256(reinterpret_cast<__m256i*>(lanes), acc_exact_or_slow);
   for (std::uint64_t v : lanes) exact_or_slow += v;
   _mm256_storeu_si256(reinterpret_cast<__m256i*>(lanes), acc_underflow);
@@ -169,14 +192,21 @@ void block(const T* in, T* out, std::size_t n, const fast_params& p, std::uint64
   for (std::uint64_t v : lanes) flushed += v;
   _mm256_storeu_si256(reinterpret_cast<__m256i*>(lanes), acc_slow);
   for (std::uint64_t v : lanes) nslow += v;
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(lanes), acc_ovf_pos);
+  for (std::uint64_t v : lanes) ovf_all += v;
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(lanes), acc_ovf_neg);
+  for (std::uint64_t v : lanes) ovf_neg += v;
+  counts[4] += ovf_all - ovf_neg;
+  counts[5] += ovf_neg;
   counts[0] += i - exact_or_slow;
   counts[1] += underflow;
   counts[2] += flushed;
   // The tail (< 4 elements) goes to the scalar kernel.
   counts[3] += nslow + (n - i);
+  if (i & 63) slow[i >> 6] = slow_word;
   for (; i < n; ++i) {
     out[i] = in[i];
-    slow[i] = 1;
+    slow[i >> 6] |= std::uint64_t{1} << (i & 63);
   }
 }
 
