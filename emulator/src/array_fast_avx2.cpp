@@ -77,11 +77,14 @@ void block(const T* in, T* out, std::size_t n, const fast_params& p, std::uint64
   const __m256d overflow_neg = _mm256_castsi256_pd(set1(p.overflow_neg_bits));
   const __m256i neg_slow = p.is_signed ? zero : all;
   const __m256i tiny_slow = p.subnormals_fast ? zero : all;
-  const __m256i key = set1(p.key);
-  const __m256i golden = set1(0x9e3779b97f4a7c15ULL);
   const __m256i drop = set1(static_cast<std::uint64_t>(64 - p.rbits));
-  __m256i index = _mm256_add_epi64(set1(index0 + 1), _mm256_setr_epi64x(0, 1, 2, 3));
-  const __m256i four = set1(4);
+  // The generator's counter key + (index + 1) * golden, advanced by 4 * golden per step.
+  const std::uint64_t c0 = p.key + (index0 + 1) * 0x9e3779b97f4a7c15ULL;
+  const std::uint64_t g1 = 0x9e3779b97f4a7c15ULL;
+  __m256i counter = _mm256_setr_epi64x(static_cast<long long>(c0), static_cast<long long>(c0 + g1),
+                                       static_cast<long long>(c0 + 2 * g1),
+                                       static_cast<long long>(c0 + 3 * g1));
+  const __m256i step = set1(4 * g1);
   __m256i acc_exact_or_slow = zero, acc_underflow = zero, acc_flushed = zero, acc_slow = zero;
   __m256i acc_ovf_pos = zero, acc_ovf_neg = zero;
 
@@ -131,7 +134,7 @@ void block(const T* in, T* out, std::size_t n, const fast_params& p, std::uint64
       const __m256i s64 = set1(64);
       const __m256i frac = _mm256_or_si256(_mm256_sllv_epi64(sig, _mm256_sub_epi64(s64, sh)),
                                            _mm256_srlv_epi64(sig, _mm256_sub_epi64(sh, s64)));
-      const __m256i rnd = mix(_mm256_add_epi64(key, mullo64(index, golden)));
+      const __m256i rnd = mix(counter);
       __m256i up;
       if constexpr (Mode == 7) {
         up = less_u64(_mm256_srlv_epi64(rnd, drop), _mm256_srlv_epi64(frac, drop));
@@ -139,7 +142,7 @@ void block(const T* in, T* out, std::size_t n, const fast_params& p, std::uint64
         up = _mm256_andnot_si256(exact, _mm256_cmpgt_epi64(zero, rnd));  // top bit set
       }
       r = _mm256_sub_epi64(kept, up);
-      index = _mm256_add_epi64(index, four);
+      counter = _mm256_add_epi64(counter, step);
     }
     // value = r * 2^q, exact; 2^q = (max(field, emin_field) - m) << 52.
     const __m256d rd = _mm256_sub_pd(_mm256_castsi256_pd(_mm256_or_si256(r, magic)), magic_d);
