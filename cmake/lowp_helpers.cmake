@@ -14,7 +14,8 @@ function(lowp_target_settings target)
   if(LOWP_SANITIZE)
     target_compile_options(${target} PRIVATE -fsanitize=address,undefined -fno-omit-frame-pointer
                                              -fno-sanitize-recover=all)
-    target_link_options(${target} PRIVATE -fsanitize=address,undefined)
+    # PUBLIC: whatever links a sanitized static lowp library needs the sanitizer runtimes too.
+    target_link_options(${target} PUBLIC -fsanitize=address,undefined)
   endif()
 endfunction()
 

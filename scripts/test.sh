@@ -40,7 +40,7 @@ test_stage "test (fast|exhaustive)" \
   ctest --test-dir build -L 'fast|exhaustive' --output-on-failure --no-tests=error -j1
 
 stage "configure (sanitizers)" cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DLOWP_SANITIZE=ON -DLOWP_BUILD_BENCHMARKS=OFF
+  -DLOWP_SANITIZE=ON -DLOWP_BUILD_BENCHMARKS=OFF -DLOWP_ENABLE_CUDA=OFF
 stage "build (sanitizers)" cmake --build build-asan -j "$jobs"
 # Any sanitizer report fails the test that raised it. LeakSanitizer stays on: libgomp's thread
 # pool is still reachable at exit, so it reports no leak.
