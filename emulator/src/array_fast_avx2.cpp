@@ -91,10 +91,64 @@ void block(const T* in, T* out, std::size_t n, const fast_params& p, std::uint64
   std::uint64_t slow_word = 0;  // bit i % 64 of slow[i / 64]
   for (std::size_t w = 0; w < (n + 63) / 64; ++w) slow[w] = 0;
   std::size_t i = 0;
+  // The common case gets a short path: when all four inputs lie in [2^emin, largest] (so no
+  // tininess, no overflow, no special value) rounding is add-and-mask on the binary64 pattern,
+  // with carries into the exponent field doing the binade change.
+  const bool short_path = p.is_signed;
+  const __m256i low_c = set1((std::uint64_t{1} << (52 - p.m)) - 1);
+  const __m256i unit_c = set1(std::uint64_t{1} << (52 - p.m));
+  const __m256i half_c = set1(std::uint64_t{1} << (51 - p.m));
+  const __m256i half_m1_c = set1((std::uint64_t{1} << (51 - p.m)) - 1);
+  const __m256i frac_shift_c = set1(static_cast<std::uint64_t>(12 + p.m));  // 64 - (52 - m)
   for (; i + 4 <= n; i += 4) {
     const __m256i b = _mm256_castpd_si256(load4(in + i));
     const __m256i mag = _mm256_and_si256(b, abs_mask);
     const __m256i sign = _mm256_andnot_si256(abs_mask, b);
+    if (short_path) {
+      const __m256i outside = _mm256_or_si256(_mm256_cmpgt_epi64(min_normal, mag),
+                                              _mm256_cmpgt_epi64(mag, largest));
+      if (_mm256_testz_si256(outside, outside)) {
+        const __m256i below = _mm256_and_si256(mag, low_c);
+        const __m256i exact_c = _mm256_cmpeq_epi64(below, zero);
+        const __m256i trunc = _mm256_andnot_si256(low_c, mag);
+        __m256i res;
+        if constexpr (Mode == 0) {
+          const __m256i lsb = _mm256_and_si256(_mm256_srlv_epi64(mag, sh_normal), one);
+          res = _mm256_andnot_si256(
+              low_c, _mm256_add_epi64(mag, _mm256_add_epi64(half_m1_c, lsb)));
+        } else if constexpr (Mode == 1) {
+          res = _mm256_andnot_si256(low_c, _mm256_add_epi64(mag, half_c));
+        } else if constexpr (Mode == 2) {
+          res = _mm256_andnot_si256(low_c, _mm256_add_epi64(mag, half_m1_c));
+        } else if constexpr (Mode == 3 || Mode == 4) {
+          const __m256i neg = _mm256_cmpgt_epi64(zero, b);
+          const __m256i away = Mode == 3 ? _mm256_xor_si256(neg, all) : neg;
+          res = _mm256_add_epi64(trunc, _mm256_and_si256(_mm256_andnot_si256(exact_c, away), unit_c));
+        } else if constexpr (Mode == 5) {
+          res = trunc;
+        } else if constexpr (Mode == 6) {
+          res = _mm256_or_si256(trunc, _mm256_andnot_si256(exact_c, unit_c));
+        } else {
+          const __m256i rnd = mix(counter);
+          counter = _mm256_add_epi64(counter, step);
+          __m256i up;
+          if constexpr (Mode == 7) {
+            const __m256i frac = _mm256_sllv_epi64(below, frac_shift_c);
+            up = less_u64(_mm256_srlv_epi64(rnd, drop), _mm256_srlv_epi64(frac, drop));
+          } else {
+            up = _mm256_andnot_si256(exact_c, _mm256_cmpgt_epi64(zero, rnd));
+          }
+          res = _mm256_add_epi64(trunc, _mm256_and_si256(up, unit_c));
+        }
+        store4(out + i, _mm256_castsi256_pd(_mm256_or_si256(res, sign)));
+        acc_exact_or_slow = _mm256_sub_epi64(acc_exact_or_slow, exact_c);
+        if ((i & 63) == 60) {
+          slow[i >> 6] = slow_word;
+          slow_word = 0;
+        }
+        continue;
+      }
+    }
     const __m256i field = _mm256_srli_epi64(mag, 52);
     const __m256i tiny = _mm256_cmpgt_epi64(min_normal, mag);
     // Extra shift below the normal range: emin_field - field where tiny, else 0.
