@@ -63,6 +63,20 @@ detail::fast_params fast_params_for(const format& f, const round_options& opt) {
 
 enum class blocks { avx2, generic, scalar };
 
+// Decides whether the blocks write with non-temporal stores: by default when input and output
+// together exceed 64 MiB (well beyond this machine's 32 MiB L3, where the output will not be read
+// back from cache anyway); LOWP_ARRAY_STREAM=always|never overrides (the tests force both).
+bool use_stream_stores(std::size_t bytes) {
+  static const int forced = [] {
+    if (const char* e = std::getenv("LOWP_ARRAY_STREAM")) {
+      if (std::strcmp(e, "always") == 0) return 1;
+      if (std::strcmp(e, "never") == 0) return 0;
+    }
+    return -1;
+  }();
+  return forced >= 0 ? forced == 1 : bytes > (std::size_t{64} << 20);
+}
+
 // Chooses the block implementation once: AVX2 where the CPU has it, else the portable build.
 // LOWP_ARRAY_BLOCKS=generic|scalar forces one (the tests run every choice).
 blocks chosen_blocks() {
@@ -87,14 +101,16 @@ void count_flags(unsigned flags, std::uint64_t* c, std::uint64_t times = 1) {
 // elements the block marked slow. Element i always uses random word first_index + i.
 template <class T>
 array_counters round_chunk(const T* in, T* out, std::size_t begin, std::size_t end,
-                           const format& f, const round_options& opt, bool fast) {
+                           const format& f, const round_options& opt, bool fast,
+                           bool stream) {
   const random_stream rs(opt.seed, opt.stream);
   const bool sr = is_stochastic(opt.mode);
   std::uint64_t c[flag::count] = {};
   if (fast) {
     constexpr std::size_t block = 2048;
     std::uint64_t slow[block / 64];
-    const detail::fast_params p = fast_params_for(f, opt);
+    detail::fast_params p = fast_params_for(f, opt);
+    p.stream_stores = stream;
     // Without inexact: the block already counted overflowed elements as inexact.
     const unsigned pos_overflow_flags =
         detail::overflow_result(f, opt.mode, false).flags & ~flag::inexact;
@@ -152,6 +168,7 @@ array_counters round_any(const T* in, T* out, std::size_t n, const format& f,
                          const round_options& opt) {
   check(f, opt, sizeof(T) == 4);
   const bool fast = fast_eligible(f) && chosen_blocks() != blocks::scalar;
+  const bool stream = use_stream_stores(2 * n * sizeof(T));
   constexpr std::size_t chunk = 1 << 16;
   const std::size_t nchunks = (n + chunk - 1) / chunk;
   array_counters total;
@@ -165,7 +182,7 @@ array_counters round_any(const T* in, T* out, std::size_t n, const format& f,
     for (std::size_t k = 0; k < nchunks; ++k) {
       const std::size_t b = k * chunk;
       const std::size_t e = b + chunk < n ? b + chunk : n;
-      mine += round_chunk(in, out, b, e, f, opt, fast);
+      mine += round_chunk(in, out, b, e, f, opt, fast, stream);
     }
 #pragma omp critical
     total += mine;
