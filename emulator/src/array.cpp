@@ -7,11 +7,9 @@
 #include <cstring>
 #include <string>
 
-#if defined(_OPENMP)
-#include <omp.h>
-#endif
 
 #include "array_fast.hpp"
+#include "parallel_chunks.hpp"
 #include "lowp/random.hpp"
 #include "lowp/round.hpp"
 
@@ -169,25 +167,10 @@ array_counters round_any(const T* in, T* out, std::size_t n, const format& f,
   check(f, opt, sizeof(T) == 4);
   const bool fast = fast_eligible(f) && chosen_blocks() != blocks::scalar;
   const bool stream = use_stream_stores(2 * n * sizeof(T));
-  constexpr std::size_t chunk = 1 << 16;
-  const std::size_t nchunks = (n + chunk - 1) / chunk;
-  array_counters total;
-#if defined(_OPENMP)
-  const int threads = opt.threads > 0 ? opt.threads : omp_get_max_threads();
-#endif
-#pragma omp parallel num_threads(threads)
-  {
-    array_counters mine;
-#pragma omp for schedule(static)
-    for (std::size_t k = 0; k < nchunks; ++k) {
-      const std::size_t b = k * chunk;
-      const std::size_t e = b + chunk < n ? b + chunk : n;
-      mine += round_chunk(in, out, b, e, f, opt, fast, stream);
-    }
-#pragma omp critical
-    total += mine;
-  }
-  return total;
+  return detail::parallel_chunks<array_counters>(
+      n, std::size_t{1} << 16, opt.threads, [&](std::size_t b, std::size_t e) {
+        return round_chunk(in, out, b, e, f, opt, fast, stream);
+      });
 }
 
 }  // namespace

@@ -2,12 +2,11 @@
 // results depend only on each element's value and global index.
 #include "lowp/soft_error.hpp"
 
+#include "parallel_chunks.hpp"
+
 #include <stdexcept>
 #include <string>
 
-#if defined(_OPENMP)
-#include <omp.h>
-#endif
 
 namespace lowp {
 namespace {
@@ -46,25 +45,9 @@ template <class T>
 soft_error_counters any(const T* in, T* out, std::size_t n, const format& f,
                         const soft_error_options& opt) {
   check(f, opt, sizeof(T) == 4);
-  constexpr std::size_t chunk_size = 1 << 14;
-  const std::size_t nchunks = (n + chunk_size - 1) / chunk_size;
-  soft_error_counters total;
-#if defined(_OPENMP)
-  const int threads = opt.threads > 0 ? opt.threads : omp_get_max_threads();
-#endif
-#pragma omp parallel num_threads(threads)
-  {
-    soft_error_counters mine;
-#pragma omp for schedule(static)
-    for (std::size_t k = 0; k < nchunks; ++k) {
-      const std::size_t b = k * chunk_size;
-      const std::size_t e = b + chunk_size < n ? b + chunk_size : n;
-      mine += chunk(in, out, b, e, f, opt);
-    }
-#pragma omp critical
-    total += mine;
-  }
-  return total;
+  return detail::parallel_chunks<soft_error_counters>(
+      n, std::size_t{1} << 14, opt.threads,
+      [&](std::size_t b, std::size_t e) { return chunk(in, out, b, e, f, opt); });
 }
 
 }  // namespace
