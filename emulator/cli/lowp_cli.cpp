@@ -1,5 +1,5 @@
 // Implements the `lowp` command-line tool: option parsing, the streaming line reader and writer,
-// and the round / encode / decode / info commands.
+// and the round / encode / decode / op / info commands.
 #include "lowp_cli.hpp"
 
 #include <algorithm>
@@ -22,6 +22,7 @@
 #include "lowp/config.hpp"
 #include "lowp/flags.hpp"
 #include "lowp/format.hpp"
+#include "lowp/ops.hpp"
 #include "lowp/random.hpp"
 #include "lowp/round.hpp"
 #include "lowp/rounding.hpp"
@@ -77,6 +78,10 @@ constexpr const char* usage_text =
     "          round each number once to FORMAT; print the result as a binary64 in %a form\n"
     "  encode  -f FORMAT -r MODE [--seed N] [--rbits R] [--flags]\n"
     "          round each number, then print its code in hex (0x7e, 0x3c00)\n"
+    "  op OP   -f FORMAT -r MODE [--seed N] [--rbits R] [--flags]\n"
+    "          OP is add, sub, mul, div, sqrt or fma; each line holds its operands (1 for\n"
+    "          sqrt, 3 for fma: a b c gives a*b+c, else 2) separated by spaces; the exact\n"
+    "          result on the binary64 operands is rounded once to FORMAT, printed in %a form\n"
     "  decode  -f FORMAT\n"
     "          read codes in hex (0x optional) and print their values in %a form\n"
     "  info    -f FORMAT\n"
@@ -96,7 +101,7 @@ constexpr const char* usage_text =
     "  --rbits R              random bits sr uses, 1..64 (default 64)\n"
     "  --flags                append the ternary (-1, 0, 1) and the raised flags to each line\n"
     "\n"
-    "input: one number per line: decimal (read as strtod does, then rounded once), C99 hex\n"
+    "input: one number per line (lowp op: one case per line): decimal (read as strtod does, then rounded once), C99 hex\n"
     "float (0x1.8p-3), inf, infinity or nan, optionally signed; spaces, tabs and a trailing CR\n"
     "are ignored. A bad line stops the run: the lines before it are printed, then an error.\n"
     "exit status: 0 ok, 1 bad input line, 2 bad command line.\n";
@@ -107,7 +112,18 @@ struct cli_error {
   int status;
 };
 
-enum class command { round, encode, decode, info };
+enum class command { round, encode, decode, info, op };
+
+// The operations of `lowp op`, with their operand counts.
+enum class op_kind { add, sub, mul, div, sqrt, fma };
+struct op_info {
+  std::string_view name;
+  op_kind kind;
+  int arity;
+};
+constexpr op_info op_table[] = {{"add", op_kind::add, 2}, {"sub", op_kind::sub, 2},
+                                {"mul", op_kind::mul, 2}, {"div", op_kind::div, 2},
+                                {"sqrt", op_kind::sqrt, 1}, {"fma", op_kind::fma, 3}};
 
 struct options {
   command cmd = command::round;
@@ -117,6 +133,7 @@ struct options {
   std::uint64_t seed = 0;
   int rbits = 64;
   bool flags = false;
+  op_info op{"add", op_kind::add, 2};  // lowp op only
 };
 
 std::string mode_list() {
@@ -140,14 +157,33 @@ options parse_options(int argc, char** argv) {
     o.cmd = command::decode;
   else if (name == "info")
     o.cmd = command::info;
+  else if (name == "op")
+    o.cmd = command::op;
   else
     throw cli_error{"unknown command '" + std::string(name) +
-                        "' (want round, encode, decode, info or help; see lowp --help)",
+                        "' (want round, encode, decode, op, info or help; see lowp --help)",
                     exit_usage};
-  const bool rounds = o.cmd == command::round || o.cmd == command::encode;
+  int first_option = 2;
+  if (o.cmd == command::op) {
+    const std::string_view want = "(want add, sub, mul, div, sqrt or fma)";
+    if (argc < 3) throw cli_error{"lowp op needs an operation " + std::string(want), exit_usage};
+    const std::string_view op_name = argv[2];
+    bool found = false;
+    for (const op_info& k : op_table)
+      if (k.name == op_name) {
+        o.op = k;
+        found = true;
+      }
+    if (!found)
+      throw cli_error{"unknown operation '" + std::string(op_name) + "' " + std::string(want),
+                      exit_usage};
+    first_option = 3;
+  }
+  const bool rounds =
+      o.cmd == command::round || o.cmd == command::encode || o.cmd == command::op;
   std::string_view mode_text;
   bool mode_given = false;
-  for (int i = 2; i < argc; ++i) {
+  for (int i = first_option; i < argc; ++i) {
     const std::string_view arg = argv[i];
     // Splits "--key=value" and "--key value" / "-k value" into a value.
     auto value_of = [&](std::string_view shortopt, std::string_view longopt,
@@ -372,6 +408,26 @@ std::optional<double> parse_number(std::string_view line, std::string& why) {
   return std::nullopt;
 }
 
+// Splits a line into its blank-separated fields, each NUL-terminated in place (the reader's
+// buffer is writable) so that parse_number can read it; returns how many there were, counting
+// past `max` without storing.
+int split_fields(std::string_view line, std::string_view* fields, int max) {
+  const std::string_view t = trim(line);
+  char* p = const_cast<char*>(t.data());
+  char* const end = p + t.size();
+  int n = 0;
+  while (p < end) {
+    while (p < end && is_blank(*p)) ++p;
+    if (p == end) break;
+    char* start = p;
+    while (p < end && !is_blank(*p)) ++p;
+    if (n < max) fields[n] = std::string_view(start, static_cast<std::size_t>(p - start));
+    ++n;
+    if (p < end) *p++ = '\0';
+  }
+  return n;
+}
+
 // Parses a code line: hex digits with an optional 0x/0X; nullopt with `why` set when malformed
 // or not below 2^width.
 std::optional<std::uint64_t> parse_code(std::string_view line, const format& f, std::string& why) {
@@ -483,7 +539,7 @@ int run_info(const format& f, std::ostream& out) {
   return out ? exit_ok : exit_bad_input;
 }
 
-// Runs round, encode or decode over every line of `in`.
+// Runs round, encode, decode or op over every line of `in`.
 int run_stream(const options& o, std::istream& in, std::ostream& out, std::ostream& err) {
   const format f = *o.fmt;
   const rounding mode = o.mode.value_or(rounding::nearest_even);
@@ -511,6 +567,34 @@ int run_stream(const options& o, std::istream& in, std::ostream& out, std::ostre
       const std::size_t n = format_hex(*v, p);
       p[n] = '\n';
       writer.commit(n + 1);
+    } else if (o.cmd == command::op) {
+      std::string_view fields[3];
+      const int n = split_fields(line, fields, 3);
+      if (n != o.op.arity)
+        return fail(n == 0 ? std::string("empty line")
+                           : std::string(o.op.name) + " wants " + std::to_string(o.op.arity) +
+                                 (o.op.arity == 1 ? " number" : " numbers") + " per line, got " +
+                                 std::to_string(n));
+      double x[3] = {0, 0, 0};
+      for (int k = 0; k < n; ++k) {
+        const std::optional<double> v = parse_number(fields[k], why);
+        if (!v) return fail(why);
+        x[k] = *v;
+      }
+      const std::uint64_t word = stochastic ? random(index) : 0;
+      round_result r{};
+      switch (o.op.kind) {
+        case op_kind::add: r = lowp::add(x[0], x[1], f, mode, word, o.rbits); break;
+        case op_kind::sub: r = lowp::sub(x[0], x[1], f, mode, word, o.rbits); break;
+        case op_kind::mul: r = lowp::mul(x[0], x[1], f, mode, word, o.rbits); break;
+        case op_kind::div: r = lowp::div(x[0], x[1], f, mode, word, o.rbits); break;
+        case op_kind::sqrt: r = lowp::sqrt(x[0], f, mode, word, o.rbits); break;
+        case op_kind::fma: r = lowp::fma(x[0], x[1], x[2], f, mode, word, o.rbits); break;
+      }
+      char* p = writer.reserve(40);
+      writer.commit(format_hex(r.value, p));
+      if (o.flags) put_flags(writer, r);
+      writer.put("\n");
     } else {
       const std::optional<double> x = parse_number(line, why);
       if (!x) return fail(why);

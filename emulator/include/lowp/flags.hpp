@@ -19,6 +19,8 @@ namespace lowp {
 //   saturated    the result was clamped to +-largest by overflow=saturate or a finite format
 //   nan_created  a non-NaN input gave NaN (overflow or inf input in a format without inf)
 //   flushed      a nonzero input gave zero (ftz, DAZ, or underflow to zero)
+//   divide_by_zero  an operation (ops.hpp) divided a finite nonzero value by zero (IEEE 754);
+//                a rounding alone never raises it
 namespace flag {
 inline constexpr unsigned none = 0;
 inline constexpr unsigned inexact = 1u << 0;
@@ -28,7 +30,8 @@ inline constexpr unsigned invalid = 1u << 3;
 inline constexpr unsigned saturated = 1u << 4;
 inline constexpr unsigned nan_created = 1u << 5;
 inline constexpr unsigned flushed = 1u << 6;
-inline constexpr int count = 7;
+inline constexpr unsigned divide_by_zero = 1u << 7;
+inline constexpr int count = 8;
 }  // namespace flag
 
 // Returns the name of a single flag bit ("inexact", "underflow", ...), or "" for anything else.
@@ -41,6 +44,7 @@ constexpr const char* flag_name(unsigned bit) noexcept {
     case flag::saturated: return "saturated";
     case flag::nan_created: return "nan_created";
     case flag::flushed: return "flushed";
+    case flag::divide_by_zero: return "divide_by_zero";
     default: return "";
   }
 }

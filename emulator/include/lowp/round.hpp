@@ -50,6 +50,43 @@ LOWP_HOST_DEVICE constexpr split split_at(std::uint64_t sig, int lsb, int q) noe
   return {0, 0, sig != 0};
 }
 
+// GCC and Clang have a 128-bit integer (__extension__ keeps -Wpedantic quiet about it).
+__extension__ typedef unsigned __int128 uint128;
+
+LOWP_HOST_DEVICE constexpr int bit_width128(uint128 v) noexcept {
+  const auto hi = static_cast<std::uint64_t>(v >> 64);
+  return hi ? 64 + bit_width64(hi) : bit_width64(static_cast<std::uint64_t>(v));
+}
+
+// The split of (sig + sticky_in) * 2^lsb, sig up to 128 bits, where sticky_in stands for a
+// positive amount below one unit of lsb. Gives split_at's result when sig < 2^64 and no sticky_in
+// (the kept part must fit 64 bits: the callers split at a quantum near the top of sig).
+LOWP_HOST_DEVICE constexpr split split_at128(uint128 sig, int lsb, int q, bool sticky_in) noexcept {
+  const int shift = q - lsb;
+  if (shift <= 0) return {static_cast<std::uint64_t>(sig << -shift), 0, sticky_in};
+  if (shift < 64)
+    return {static_cast<std::uint64_t>(sig >> shift), static_cast<std::uint64_t>(sig << (64 - shift)),
+            sticky_in};
+  const std::uint64_t kept = shift < 128 ? static_cast<std::uint64_t>(sig >> shift) : 0;
+  const int below = shift - 64;  // bits of sig below frac64
+  if (below >= 128) return {kept, 0, sig != 0 || sticky_in};
+  const auto frac = static_cast<std::uint64_t>(sig >> below);
+  const bool rest = below > 0 && (sig << (128 - below)) != 0;
+  return {kept, frac, rest || sticky_in};
+}
+
+// The split for either width of significand: binary64 inputs keep the 64-bit path.
+LOWP_HOST_DEVICE constexpr split split_any(std::uint64_t sig, int lsb, int q, bool sticky) noexcept {
+  split s = split_at(sig, lsb, q);
+  s.sticky = s.sticky || sticky;
+  return s;
+}
+LOWP_HOST_DEVICE constexpr split split_any(uint128 sig, int lsb, int q, bool sticky) noexcept {
+  return split_at128(sig, lsb, q, sticky);
+}
+LOWP_HOST_DEVICE constexpr int bit_width_any(std::uint64_t v) noexcept { return bit_width64(v); }
+LOWP_HOST_DEVICE constexpr int bit_width_any(uint128 v) noexcept { return bit_width128(v); }
+
 // Decides whether to step the truncated magnitude up by one quantum. `odd_fix` receives 1 when
 // round-to-odd sets the last bit instead. `nearest_up_on_tie` forces ties up (subnormals=off).
 LOWP_HOST_DEVICE constexpr bool round_up(const split& s, rounding mode, bool negative,
@@ -109,52 +146,18 @@ LOWP_HOST_DEVICE constexpr round_result invalid_nan(bool negative) noexcept {
   return {negative ? -nan : nan, 0, flag::invalid | flag::nan_created};
 }
 
-}  // namespace detail
-
-// Rounds x to format f in mode `mode`. For stochastic modes `random` is the 64-bit random word of
-// this rounding and `rbits` (1..64) how many of its top bits are used: the probability of rounding
-// away from zero is the exact fractional distance truncated to rbits bits, so it is low by less
-// than 2^-rbits. Requires f.fits_binary64() (checked by the callers that take runtime formats).
-LOWP_HOST_DEVICE constexpr round_result round(double x, const format& f, rounding mode,
-                                              std::uint64_t random = 0, int rbits = 64) noexcept {
-  using namespace detail;
-  const std::uint64_t bits = __builtin_bit_cast(std::uint64_t, x);
-  const bool negative = (bits & sign_mask) != 0;
-  std::uint64_t mag = bits & ~sign_mask;
-
-  if (mag > inf_bits) {  // NaN: quiet it, keep sign and payload
-    const double q = __builtin_bit_cast(double, bits | quiet_bit);
-    return {q, 0, f.has_nan() ? flag::none : flag::invalid};
-  }
+// Rounds the exact finite nonzero magnitude (sig + sticky) * 2^lsb with sign `negative`, after
+// the special inputs are dealt with: sig < 2^128 nonzero, sticky a positive amount below one unit
+// of lsb (callers fold a negative remainder in by taking one unit off sig). `flags` carries what
+// was raised before. round(double) ends here, and so do the operations of ops.hpp, which is why
+// the magnitude may be wider than a binary64 significand (Sig: std::uint64_t or uint128).
+template <class Sig>
+LOWP_HOST_DEVICE constexpr round_result round_magnitude(Sig sig, int lsb, bool sticky,
+                                                        bool negative, const format& f,
+                                                        rounding mode, std::uint64_t random,
+                                                        int rbits, unsigned flags) noexcept {
   const double smallest_normal = f.smallest_normal();
-  unsigned flags = 0;
-  int daz_ternary = 0;
-  if (f.daz && mag != 0 && mag < __builtin_bit_cast(std::uint64_t, smallest_normal)) {
-    mag = 0;
-    flags = flag::inexact | flag::flushed;
-    daz_ternary = negative ? 1 : -1;
-  }
-  if (!f.is_signed && negative && mag != 0) return invalid_nan(false);
-  if (mag == 0) {
-    if (!f.has_zero) return invalid_nan(false);
-    const bool neg_zero = negative && f.has_negative_zero();
-    return {neg_zero ? -0.0 : 0.0, daz_ternary, flags};
-  }
-  if (mag == inf_bits) {  // infinite input: inf, NaN or +-largest by the overflow policy
-    if (f.has_inf() && f.overflow == overflow_mode::ieee) return {x, 0, flag::none};
-    if (f.overflow == overflow_mode::saturate || f.specials == specials_mode::finite) {
-      const double l = f.largest();
-      return {negative ? -l : l, negative ? 1 : -1, flag::inexact | flag::saturated};
-    }
-    const double nan = __builtin_bit_cast(double, inf_bits | quiet_bit);
-    return {negative ? -nan : nan, 0, flag::invalid | flag::nan_created};
-  }
-
-  // |x| = sig * 2^lsb exactly, with 2^e <= |x| < 2^(e+1).
-  const int field = static_cast<int>(mag >> 52);
-  const std::uint64_t sig = field ? (mag & 0x000fffffffffffffULL) | (1ULL << 52) : mag;
-  const int lsb = field ? field - 1075 : -1074;
-  const int e = bit_width64(sig) - 1 + lsb;
+  const int e = bit_width_any(sig) - 1 + lsb;
   const int m = f.mantissa_bits;
   const int emin = f.emin();
   const bool tiny_input = e < emin;
@@ -166,7 +169,7 @@ LOWP_HOST_DEVICE constexpr round_result round(double x, const format& f, roundin
   if (sub_on && tiny_input) q = emin - m;         // subnormal grid
   if (sub_off && tiny_input) q = emin;            // grid {0, smallest normal}
 
-  const split s = split_at(sig, lsb, q);
+  const split s = split_any(sig, lsb, q, sticky);
   const bool inexact = s.frac64 != 0 || s.sticky;
   const bool up = round_up(s, mode, negative, random, rbits, sub_off && tiny_input);
   std::uint64_t r = s.kept + (up ? 1 : 0);
@@ -177,7 +180,7 @@ LOWP_HOST_DEVICE constexpr round_result round(double x, const format& f, roundin
   // Only inputs in the binade just below 2^emin can round up to it.
   bool tiny = tiny_input;
   if (tiny_input && e == emin - 1) {
-    const split su = split_at(sig, lsb, e - m);
+    const split su = split_any(sig, lsb, e - m, sticky);
     std::uint64_t ru = su.kept + (round_up(su, mode, negative, random, rbits, false) ? 1 : 0);
     if (mode == rounding::odd && (su.frac64 != 0 || su.sticky)) ru = su.kept | 1;
     tiny = ru < (std::uint64_t{2} << m);
@@ -226,6 +229,54 @@ LOWP_HOST_DEVICE constexpr round_result round(double x, const format& f, roundin
     ternary = (bigger != negative) ? 1 : -1;
   }
   return {negative ? -value : value, ternary, flags};
+}
+
+}  // namespace detail
+
+// Rounds x to format f in mode `mode`. For stochastic modes `random` is the 64-bit random word of
+// this rounding and `rbits` (1..64) how many of its top bits are used: the probability of rounding
+// away from zero is the exact fractional distance truncated to rbits bits, so it is low by less
+// than 2^-rbits. Requires f.fits_binary64() (checked by the callers that take runtime formats).
+LOWP_HOST_DEVICE constexpr round_result round(double x, const format& f, rounding mode,
+                                              std::uint64_t random = 0, int rbits = 64) noexcept {
+  using namespace detail;
+  const std::uint64_t bits = __builtin_bit_cast(std::uint64_t, x);
+  const bool negative = (bits & sign_mask) != 0;
+  std::uint64_t mag = bits & ~sign_mask;
+
+  if (mag > inf_bits) {  // NaN: quiet it, keep sign and payload
+    const double q = __builtin_bit_cast(double, bits | quiet_bit);
+    return {q, 0, f.has_nan() ? flag::none : flag::invalid};
+  }
+  const double smallest_normal = f.smallest_normal();
+  unsigned flags = 0;
+  int daz_ternary = 0;
+  if (f.daz && mag != 0 && mag < __builtin_bit_cast(std::uint64_t, smallest_normal)) {
+    mag = 0;
+    flags = flag::inexact | flag::flushed;
+    daz_ternary = negative ? 1 : -1;
+  }
+  if (!f.is_signed && negative && mag != 0) return invalid_nan(false);
+  if (mag == 0) {
+    if (!f.has_zero) return invalid_nan(false);
+    const bool neg_zero = negative && f.has_negative_zero();
+    return {neg_zero ? -0.0 : 0.0, daz_ternary, flags};
+  }
+  if (mag == inf_bits) {  // infinite input: inf, NaN or +-largest by the overflow policy
+    if (f.has_inf() && f.overflow == overflow_mode::ieee) return {x, 0, flag::none};
+    if (f.overflow == overflow_mode::saturate || f.specials == specials_mode::finite) {
+      const double l = f.largest();
+      return {negative ? -l : l, negative ? 1 : -1, flag::inexact | flag::saturated};
+    }
+    const double nan = __builtin_bit_cast(double, inf_bits | quiet_bit);
+    return {negative ? -nan : nan, 0, flag::invalid | flag::nan_created};
+  }
+
+  // |x| = sig * 2^lsb exactly.
+  const int field = static_cast<int>(mag >> 52);
+  const std::uint64_t sig = field ? (mag & 0x000fffffffffffffULL) | (1ULL << 52) : mag;
+  const int lsb = field ? field - 1075 : -1074;
+  return round_magnitude(sig, lsb, false, negative, f, mode, random, rbits, flags);
 }
 
 // Rounds a binary32 value (converted exactly to binary64 first).

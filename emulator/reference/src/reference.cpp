@@ -24,10 +24,22 @@ double created_nan(bool negative) {
   return with_sign(std::numeric_limits<double>::quiet_NaN(), negative);
 }
 
-// Sign of (result - x) by exact binary64 comparison; 0 for a NaN result.
+// Sign of (result - x) by exact comparison; 0 for a NaN result.
+int ternary_of(double result, mpfr_srcptr x) {
+  if (std::isnan(result)) return 0;
+  if (std::isinf(result)) return result > 0 ? 1 : -1;  // x is finite
+  const int c = mpfr_cmp_d(x, result);
+  return (c < 0) - (c > 0);
+}
 int ternary_of(double result, double x) {
   if (std::isnan(result)) return 0;
   return (result > x) - (result < x);
+}
+
+// Does |x| compare with 2^e as <0, 0, >0 (x finite).
+int cmpabs_pow2(mpfr_srcptr x, long e) {
+  if (mpfr_zero_p(x)) return -1;
+  return mpfr_sgn(x) < 0 ? -mpfr_cmp_si_2exp(x, -1, e) : mpfr_cmp_ui_2exp(x, 1, e);
 }
 
 // Sets MPFR's (thread-local) exponent range for a scope and restores the caller's range and
@@ -63,9 +75,10 @@ exponent_range full_range() { return {mpfr_get_emin_min(), mpfr_get_emax_max()};
 // Per-thread MPFR variables: allocating them per call would cost more than the rounding.
 // mpfr_set_prec reallocates only when a variable grows past its first allocation.
 struct scratch {
-  mpfr_t x, lo, hi, mid, t, y, bound;  // round_mode uses x lo hi mid t; callers y and bound
-  scratch() { mpfr_inits2(128, x, lo, hi, mid, t, y, bound, static_cast<mpfr_ptr>(nullptr)); }
-  ~scratch() { mpfr_clears(x, lo, hi, mid, t, y, bound, static_cast<mpfr_ptr>(nullptr)); }
+  // round_mode uses lo hi mid t; callers y and bound; `in` holds a binary64 input as an MPFR value.
+  mpfr_t lo, hi, mid, t, y, bound, in;
+  scratch() { mpfr_inits2(128, lo, hi, mid, t, y, bound, in, static_cast<mpfr_ptr>(nullptr)); }
+  ~scratch() { mpfr_clears(lo, hi, mid, t, y, bound, in, static_cast<mpfr_ptr>(nullptr)); }
   scratch(const scratch&) = delete;
   scratch& operator=(const scratch&) = delete;
 };
@@ -91,9 +104,9 @@ constexpr mpfr_exp_t unbounded_below = -5000;  // every binary64 is normal far a
 
 // Rounds x into y (precision g.p) in an MPFR direction with the subnormalize recipe; returns
 // MPFR's ternary. The caller has set the exponent range to g's.
-int recipe(mpfr_ptr y, double x, const grid& g, mpfr_rnd_t rnd) {
+int recipe(mpfr_ptr y, mpfr_srcptr x, const grid& g, mpfr_rnd_t rnd) {
   mpfr_set_prec(y, g.p);
-  int t = mpfr_set_d(y, x, rnd);
+  int t = mpfr_set(y, x, rnd);
   t = mpfr_check_range(y, t, rnd);
   return mpfr_subnormalize(y, t, rnd);
 }
@@ -111,7 +124,7 @@ bool odd_on_grid(mpfr_srcptr y, const grid& g, mpfr_ptr t) {
 // Rounds x into y on grid g in any deterministic lowp mode. The IEEE directions and
 // nearest-even are MPFR's own; nearest-away, nearest-zero and odd pick one of MPFR's two
 // neighbours RD(x) <= x <= RU(x) by exact comparisons.
-void round_mode(mpfr_ptr y, double x, const grid& g, rounding mode, scratch& s) {
+void round_mode(mpfr_ptr y, mpfr_srcptr x, const grid& g, rounding mode, scratch& s) {
   bool exact;
   {
     const exponent_range range(g.emin_m, g.emax_m);
@@ -133,7 +146,7 @@ void round_mode(mpfr_ptr y, double x, const grid& g, rounding mode, scratch& s) 
     mpfr_set(y, s.lo, MPFR_RNDN);
     return;
   }
-  const bool negative = x < 0;
+  const bool negative = mpfr_sgn(x) < 0;
   mpfr_srcptr pick = nullptr;
   if (mode == rounding::odd) {
     pick = odd_on_grid(s.lo, g, s.t) ? s.lo : s.hi;
@@ -145,9 +158,7 @@ void round_mode(mpfr_ptr y, double x, const grid& g, rounding mode, scratch& s) 
     if (mpfr_add(s.mid, s.lo, s.hi, MPFR_RNDN) != 0)
       throw std::logic_error("lowp::reference: inexact midpoint");
     mpfr_div_2ui(s.mid, s.mid, 1, MPFR_RNDN);
-    mpfr_set_prec(s.x, 64);
-    mpfr_set_d(s.x, x, MPFR_RNDN);  // exact
-    const int c = mpfr_cmp(s.x, s.mid);
+    const int c = mpfr_cmp(x, s.mid);
     if (c < 0)
       pick = s.lo;
     else if (c > 0)
@@ -214,16 +225,16 @@ format_facts facts_of(const format& f) {
   return k;
 }
 
-grid_rounding round_on_grid(double x, const format& f, const format_facts& k, rounding mode) {
+grid_rounding round_on_grid(mpfr_srcptr x, const format& f, const format_facts& k,
+                            rounding mode) {
   const exponent_range outer = full_range();
   scratch& s = thread_scratch();
-  const bool negative = x < 0;
-  const double ax = std::fabs(x);
+  const bool negative = mpfr_sgn(x) < 0;
   grid_rounding r{0.0, false, false};
 
   const grid unbounded{k.p, unbounded_below, std::max<mpfr_exp_t>(k.emax + 1, 1025)};
   const grid subnormal{k.p, static_cast<mpfr_exp_t>(k.emin) - k.p + 2, unbounded.emax_m};
-  const bool below_normal = ax < k.smallest_normal;
+  const bool below_normal = cmpabs_pow2(x, k.emin) < 0;
   const bool two_point = !f.has_zero || f.subnormals == subnormal_mode::off;
 
   // Tininess after rounding: only |x| < 2^emin can round (with unbounded exponent) below it.
@@ -236,9 +247,7 @@ grid_rounding round_on_grid(double x, const format& f, const format_facts& k, ro
 
   if (two_point && below_normal) {
     // The grid below 2^emin is {0, 2^emin}: decide by exact comparison with the midpoint.
-    mpfr_set_prec(s.x, 64);
-    mpfr_set_d(s.x, ax, MPFR_RNDN);
-    const bool at_or_above_half = mpfr_cmp_ui_2exp(s.x, 1, k.emin - 1) >= 0;
+    const bool at_or_above_half = cmpabs_pow2(x, k.emin - 1) >= 0;
     bool up;  // magnitude goes to 2^emin
     if (is_nearest_mode(mode))
       up = at_or_above_half;
@@ -259,7 +268,11 @@ grid_rounding round_on_grid(double x, const format& f, const format_facts& k, ro
   mpfr_set_prec(s.bound, 64);
   mpfr_set_ui_2exp(s.bound, k.largest_significand, k.emax - k.p + 1, MPFR_RNDN);
   r.overflow = mpfr_cmpabs(s.y, s.bound) > 0;
-  if (!r.overflow) r.value = exact_double(s.y);
+  // An ftz rounding below 2^emin is flushed by finish() whatever its value; an exact operation
+  // result may lie below binary64's range there, so it stands in as a zero.
+  const bool flushed_ftz = f.subnormals == subnormal_mode::ftz && f.has_zero &&
+                           !mpfr_zero_p(s.y) && cmpabs_pow2(s.y, k.emin) < 0;
+  if (!r.overflow) r.value = flushed_ftz ? with_sign(0.0, negative) : exact_double(s.y);
   if (mpfr_zero_p(s.y)) r.value = with_sign(0.0, negative);  // not relying on MPFR's zero sign
   return r;
 }
@@ -301,9 +314,9 @@ std::optional<round_result> round_special(double x, const format& f, const forma
   return std::nullopt;
 }
 
-round_result finish(double x, const format& f, const format_facts& k, rounding mode,
+round_result finish(mpfr_srcptr x, const format& f, const format_facts& k, rounding mode,
                     const grid_rounding& g) {
-  const bool negative = x < 0;
+  const bool negative = mpfr_sgn(x) < 0;
   if (g.overflow) {
     unsigned flags = flag::overflow | flag::inexact;
     // The IEEE directions that point back toward zero keep the largest finite value.
@@ -325,7 +338,7 @@ round_result finish(double x, const format& f, const format_facts& k, rounding m
     return round_result{v, ternary_of(v, x), flags};
   }
   double v = g.value;
-  unsigned flags = (v != x) ? flag::inexact : flag::none;
+  unsigned flags = (ternary_of(v, x) != 0) ? flag::inexact : flag::none;
   if ((flags & flag::inexact) && g.tiny) flags |= flag::underflow;
   // Flush: n == 0 on the grid, or an ftz result below 2^emin. A zero-less format has nothing to
   // flush to: its {0, 2^emin} grid sends 0 to 2^emin (reading chosen for ftz there too).
@@ -341,6 +354,23 @@ round_result finish(double x, const format& f, const format_facts& k, rounding m
     }
   }
   return round_result{v, ternary_of(v, x), flags};
+}
+
+// The binary64 input as an MPFR value (exact: 53 bits), in the thread's scratch.
+static mpfr_srcptr as_mpfr(double x) {
+  mpfr_ptr in = thread_scratch().in;
+  mpfr_set_prec(in, 53);
+  mpfr_set_d(in, x, MPFR_RNDN);
+  return in;
+}
+
+grid_rounding round_on_grid(double x, const format& f, const format_facts& k, rounding mode) {
+  return round_on_grid(as_mpfr(x), f, k, mode);
+}
+
+round_result finish(double x, const format& f, const format_facts& k, rounding mode,
+                    const grid_rounding& g) {
+  return finish(as_mpfr(x), f, k, mode, g);
 }
 
 grid_rounding round_on_grid(double x, const format& f, rounding mode) {
@@ -359,6 +389,116 @@ round_result round(double x, const format& f, rounding mode) {
   const format_facts k = facts_of(f);
   if (std::optional<round_result> r = round_special(x, f, k)) return *r;
   return finish(x, f, k, mode, round_on_grid(x, f, k, mode));
+}
+
+round_result round_exact(mpfr_srcptr x, const format& f, rounding mode) {
+  const format_facts k = facts_of(f);
+  if (mpfr_nan_p(x)) return *round_special(created_nan(false), f, k);
+  if (mpfr_inf_p(x) || mpfr_zero_p(x)) {
+    const double d = mpfr_get_d(x, MPFR_RNDN);  // exact: a zero or an inf keeps its sign
+    return *round_special(d, f, k);
+  }
+  const bool negative = mpfr_sgn(x) < 0;
+  if (f.daz && cmpabs_pow2(x, k.emin) < 0) {
+    // DAZ, as round_special: taken as a zero of its sign (an invalid NaN when there is no zero).
+    if (!f.has_zero) return round_result{created_nan(false), 0, flag::invalid | flag::nan_created};
+    const double z = with_sign(0.0, negative && k.has_negative_zero);
+    return round_result{z, negative ? 1 : -1, flag::inexact | flag::flushed};
+  }
+  if (!f.is_signed && negative)
+    return round_result{created_nan(false), 0, flag::invalid | flag::nan_created};
+  return finish(x, f, k, mode, round_on_grid(x, f, k, mode));
+}
+
+namespace {
+
+// Operations: the exact result in MPFR (add, sub, mul, fma: enough precision to be exact; div,
+// sqrt: rounded to odd at 256 bits, which keeps every rounding to p <= 53 bits and the first 64
+// fraction bits of it unchanged), then round_exact. NaN operands and invalid operations are
+// decided here from the binary64 operands; MPFR's divide-by-zero flag gives divide_by_zero.
+struct mpfr_value {
+  mpfr_t v;
+  explicit mpfr_value(mpfr_prec_t p) { mpfr_init2(v, p); }
+  ~mpfr_value() { mpfr_clear(v); }
+  mpfr_value(const mpfr_value&) = delete;
+  mpfr_value& operator=(const mpfr_value&) = delete;
+};
+
+// Rounds the finite nonzero t (precision P - 1, rounded toward zero with ternary `inexact`) to
+// odd at precision P: the dropped part is kept as a set last bit.
+void make_odd(mpfr_ptr t, mpfr_prec_t P, bool inexact) {
+  mpfr_prec_round(t, P, MPFR_RNDN);  // exact: one more bit
+  if (inexact) {
+    if (mpfr_sgn(t) > 0)
+      mpfr_nextabove(t);
+    else
+      mpfr_nextbelow(t);
+  }
+}
+
+enum class op_kind { add, sub, mul, div, sqrt, fma };
+
+round_result reference_op(op_kind op, double a, double b, double c, const format& f,
+                          rounding mode) {
+  const int arity = op == op_kind::sqrt ? 1 : op == op_kind::fma ? 3 : 2;
+  const double in[3] = {a, b, c};
+  for (int i = 0; i < arity; ++i)
+    if (std::isnan(in[i])) return *round_special(in[i], f);
+  const exponent_range outer = full_range();
+  mpfr_clear_flags();
+  // The sign of an exact zero sum is MPFR's (IEEE 754's): +0 except when rounding down.
+  const mpfr_rnd_t zero_rnd = mode == rounding::down ? MPFR_RNDD : MPFR_RNDN;
+  constexpr mpfr_prec_t odd_prec = 256;
+  mpfr_value x(64), y(64), z(64), r(8000);
+  mpfr_set_d(x.v, a, MPFR_RNDN);
+  mpfr_set_d(y.v, b, MPFR_RNDN);
+  mpfr_set_d(z.v, c, MPFR_RNDN);
+  int t = 0;
+  switch (op) {
+    case op_kind::add: t = mpfr_add(r.v, x.v, y.v, zero_rnd); break;
+    case op_kind::sub: t = mpfr_sub(r.v, x.v, y.v, zero_rnd); break;
+    case op_kind::mul: t = mpfr_mul(r.v, x.v, y.v, zero_rnd); break;
+    case op_kind::fma: t = mpfr_fma(r.v, x.v, y.v, z.v, zero_rnd); break;
+    case op_kind::div:
+      mpfr_set_prec(r.v, odd_prec - 1);
+      t = mpfr_div(r.v, x.v, y.v, MPFR_RNDZ);
+      break;
+    case op_kind::sqrt:
+      mpfr_set_prec(r.v, odd_prec - 1);
+      t = mpfr_sqrt(r.v, x.v, MPFR_RNDZ);
+      break;
+  }
+  const bool divided_by_zero = mpfr_divby0_p() != 0;
+  if (mpfr_nan_p(r.v)) return round_result{created_nan(false), 0, flag::invalid | flag::nan_created};
+  if (op == op_kind::div || op == op_kind::sqrt) {
+    if (mpfr_regular_p(r.v)) make_odd(r.v, odd_prec, t != 0);
+  } else if (t != 0) {
+    throw std::logic_error("lowp::reference: an exact operation was rounded");
+  }
+  round_result res = round_exact(r.v, f, mode);
+  if (divided_by_zero) res.flags |= flag::divide_by_zero;
+  return res;
+}
+
+}  // namespace
+
+round_result add(double a, double b, const format& f, rounding mode) {
+  return reference_op(op_kind::add, a, b, 0.0, f, mode);
+}
+round_result sub(double a, double b, const format& f, rounding mode) {
+  return reference_op(op_kind::sub, a, b, 0.0, f, mode);
+}
+round_result mul(double a, double b, const format& f, rounding mode) {
+  return reference_op(op_kind::mul, a, b, 0.0, f, mode);
+}
+round_result div(double a, double b, const format& f, rounding mode) {
+  return reference_op(op_kind::div, a, b, 0.0, f, mode);
+}
+round_result sqrt(double a, const format& f, rounding mode) {
+  return reference_op(op_kind::sqrt, a, 0.0, 0.0, f, mode);
+}
+round_result fma(double a, double b, double c, const format& f, rounding mode) {
+  return reference_op(op_kind::fma, a, b, c, f, mode);
 }
 
 std::string to_hex(double x) {

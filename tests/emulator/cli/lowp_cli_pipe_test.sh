@@ -66,4 +66,15 @@ seq 1 1000 | sed 's/$/.3/' | "$lowp" round -f e4m3fn -r sr --seed 5 >"$tmp/a"
 seq 1 1000 | sed 's/$/.3/' | "$lowp" round -f e4m3fn -r sr --seed 5 >"$tmp/b"
 expect sr-reproducible "" "$(cmp "$tmp/a" "$tmp/b" 2>&1)"
 
+# lowp op: one rounding of the exact result. 1 + 2^-11 + 2^-60 is above the binary16 midpoint
+# (binary64 would give the midpoint, which ties to 1); a line of 3 numbers for add is an error.
+got=$(printf '0x1.002p+0 0x1p-60\n1 3\n' | "$lowp" op add -f binary16 -r rne --flags)
+expect op-add "$(printf '0x1.004p+0 1 inexact\n0x1p+2 0')" "$got"
+got=$(printf '0x1.000001p+0 1 0x1p-80\n' | "$lowp" op fma -f binary32 -r rne)
+expect op-fma 0x1.000002p+0 "$got"
+printf '1 2\n1 2 3\n' | "$lowp" op add -f binary16 -r rne >"$tmp/out" 2>"$tmp/err"
+expect op-count-status 1 "$?"
+expect op-count-out 0x1.8p+1 "$(cat "$tmp/out")"
+expect op-count-err "lowp: line 2: add wants 2 numbers per line, got 3" "$(cat "$tmp/err")"
+
 exit $failed

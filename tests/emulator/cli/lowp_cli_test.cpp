@@ -569,3 +569,80 @@ TEST_CASE("lines that straddle refills and lines longer than the buffer") {
     CHECK(err.str().empty());
   }
 }
+
+TEST_CASE("op: add rounds the exact sum once (binary16)") {
+  // 1 + 2^-11 is the binary16 midpoint of 1 and 1 + 2^-10: it ties to even. With 2^-60 more the
+  // exact sum is above it (binary64 would round it back to the midpoint, then tie to 1).
+  const result r = run({"op", "add", "-f", "binary16", "-r", "rne", "--flags"},
+                       "1 0x1p-11\n0x1.002p+0 0x1p-60\n  1\t 0x1p-10 \r\n-0 -0\n1 -1\n");
+  CHECK(r.status == 0);
+  CHECK(r.err.empty());
+  CHECK(r.out ==
+        "0x1p+0 -1 inexact\n0x1.004p+0 1 inexact\n0x1.004p+0 0\n-0x0p+0 0\n0x0p+0 0\n");
+  const result d = run({"op", "add", "-f", "binary16", "-r", "rd"}, "1 -1\n");
+  CHECK(d.out == "-0x0p+0\n");
+}
+
+TEST_CASE("op: sub, mul, div, sqrt, fma") {
+  // (1 + 2^-24 - 2^-52)(1 + 2^-52) = 1 + 2^-24 + 2^-76 - 2^-104: above the binary32 midpoint.
+  CHECK(run({"op", "mul", "-f", "binary32", "-r", "rne", "--flags"},
+            "0x1.000000fffffffp+0 0x1.0000000000001p+0\n")
+            .out == "0x1.000002p+0 1 inexact\n");
+  CHECK(run({"op", "sub", "-f", "binary16", "-r", "rna"}, "0x1.002p+0 0x1p-60\n").out ==
+        "0x1p+0\n");
+  // 1/3 = 0x1.5555...p-2: 0x1.554p-2 in binary16 nearest, 0x1.558p-2 up.
+  CHECK(run({"op", "div", "-f", "binary16", "-r", "rne", "--flags"}, "1 3\n1 -0\n0 0\n").out ==
+        "0x1.554p-2 -1 inexact\n-inf 0 divide_by_zero\nnan 0 invalid nan_created\n");
+  CHECK(run({"op", "div", "-f", "binary16", "-r", "ru"}, "1 3\n").out == "0x1.558p-2\n");
+  // sqrt(2) = 0x1.6a09e6...p+0: bfloat16 keeps 0x1.6ap+0.
+  CHECK(run({"op", "sqrt", "-f", "bfloat16", "-r", "rne", "--flags"}, "2\n-1\n-0\n").out ==
+        "0x1.6ap+0 -1 inexact\nnan 0 invalid nan_created\n-0x0p+0 0\n");
+  // fma: (1 + 2^-24) * 1 + 2^-80 is above the binary32 midpoint; a binary64 fma gives it.
+  CHECK(run({"op", "fma", "-f", "binary32", "-r", "rne", "--flags"},
+            "0x1.000001p+0 1 0x1p-80\n2 3 -6\n")
+            .out == "0x1.000002p+0 1 inexact\n0x0p+0 0\n");
+  // e4m3fn: 448 + 32 = 480 overflows to NaN (the format has no inf).
+  CHECK(run({"op", "add", "-f", "e4m3fn", "-r", "rne", "--flags"}, "448 32\n").out ==
+        "nan 0 inexact overflow nan_created\n");
+}
+
+TEST_CASE("op: a line with the wrong number of operands stops the run, naming the line") {
+  const result r = run({"op", "add", "-f", "binary16", "-r", "rne"}, "1 2\n1 2 3\n4 5\n");
+  CHECK(r.status == 1);
+  CHECK(r.out == "0x1.8p+1\n");
+  CHECK(r.err == "lowp: line 2: add wants 2 numbers per line, got 3\n");
+  CHECK(run({"op", "sqrt", "-f", "binary16", "-r", "rne"}, "1 2\n").err ==
+        "lowp: line 1: sqrt wants 1 number per line, got 2\n");
+  CHECK(run({"op", "fma", "-f", "binary16", "-r", "rne"}, "1 2\n").err ==
+        "lowp: line 1: fma wants 3 numbers per line, got 2\n");
+  CHECK(run({"op", "mul", "-f", "binary16", "-r", "rne"}, "1\n\n").err ==
+        "lowp: line 1: mul wants 2 numbers per line, got 1\n");
+  CHECK(run({"op", "mul", "-f", "binary16", "-r", "rne"}, "\n").err == "lowp: line 1: empty line\n");
+  CHECK(run({"op", "mul", "-f", "binary16", "-r", "rne"}, "1 2x\n").err ==
+        "lowp: line 1: malformed number '2x'\n");
+}
+
+TEST_CASE("op: bad operation, missing mode: one error line before reading input") {
+  check_usage_error(run({"op", "pow", "-f", "binary16", "-r", "rne"}, "1 2\n"), "pow");
+  check_usage_error(run({"op"}, "1 2\n"), "operation");
+  check_usage_error(run({"op", "add", "-f", "binary16"}, "1 2\n"), "-r MODE");
+  check_usage_error(run({"op", "-f", "binary16", "-r", "rne"}, "1 2\n"), "-f");
+}
+
+TEST_CASE("op: stochastic rounding, line i uses random_stream(seed, 0)(i)") {
+  // 1 + (2^-11 + 2^-40): with one random bit sr rounds away when the word's top bit is 0.
+  constexpr int n = 200;
+  std::string in;
+  for (int i = 0; i < n; ++i) in += "1 0x1.00000002p-11\n";
+  const result r = run({"op", "add", "-f", "binary16", "-r", "sr", "--rbits", "1", "--seed", "9"},
+                       in);
+  REQUIRE(r.status == 0);
+  const std::vector<std::string> got = lines(r.out);
+  REQUIRE(got.size() == n);
+  const lowp::random_stream stream(9, 0);
+  for (int i = 0; i < n; ++i) {
+    CAPTURE(i);
+    CHECK(got[static_cast<std::size_t>(i)] ==
+          ((stream(static_cast<std::uint64_t>(i)) >> 63) == 0 ? "0x1.004p+0" : "0x1p+0"));
+  }
+}

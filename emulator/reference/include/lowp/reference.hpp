@@ -15,6 +15,8 @@
 //   finish         overflow, saturation, flush-to-zero and zero-less policies, flags and ternary
 #pragma once
 
+#include <mpfr.h>
+
 #include <optional>
 #include <string>
 
@@ -82,6 +84,28 @@ round_result round_with(double x, const format& f, const format_facts& k, roundi
   if (std::optional<round_result> r = round_special(x, f, k)) return *r;
   return finish(x, f, k, mode, grid(x, f, k, mode));
 }
+
+// The same layers for an exact value held by MPFR (any precision; the operations below pass
+// exact or round-to-odd results): round_on_grid and finish of a finite nonzero x.
+grid_rounding round_on_grid(mpfr_srcptr x, const format& f, const format_facts& k, rounding mode);
+round_result finish(mpfr_srcptr x, const format& f, const format_facts& k, rounding mode,
+                    const grid_rounding& g);
+
+// Rounds the value x of MPFR to f in a deterministic mode with round()'s semantics applied to x
+// as the input (DAZ, unsigned formats, zeros and infinities; a NaN x gives the canonical +NaN).
+round_result round_exact(mpfr_srcptr x, const format& f, rounding mode);
+
+// The reference of lowp/ops.hpp: the operation on binary64 operands computed by MPFR exactly
+// (add, sub, mul, fma) or rounded to odd at 256 bits (div, sqrt: as good as exact for any
+// rounding to at most 53 bits), then round_exact. The first NaN operand is rounded as round()
+// rounds it; an invalid operation gives +NaN with invalid|nan_created; a division of a nonzero
+// by zero adds flag::divide_by_zero. Deterministic modes only.
+round_result add(double a, double b, const format& f, rounding mode);
+round_result sub(double a, double b, const format& f, rounding mode);
+round_result mul(double a, double b, const format& f, rounding mode);
+round_result div(double a, double b, const format& f, rounding mode);
+round_result sqrt(double a, const format& f, rounding mode);
+round_result fma(double a, double b, double c, const format& f, rounding mode);
 
 // Returns x in C's %a notation ("-0x1.8p+3", "nan(0x8000000000001)" keeps NaN payloads visible).
 std::string to_hex(double x);
