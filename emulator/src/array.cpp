@@ -3,6 +3,7 @@
 #include "lowp/array.hpp"
 
 #include <bit>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -61,20 +62,6 @@ detail::fast_params fast_params_for(const format& f, const round_options& opt) {
 
 enum class blocks { avx2, generic, scalar };
 
-// Decides whether the blocks write with non-temporal stores: by default when input and output
-// together exceed 64 MiB (well beyond this machine's 32 MiB L3, where the output will not be read
-// back from cache anyway); LOWP_ARRAY_STREAM=always|never overrides (the tests force both).
-bool use_stream_stores(std::size_t bytes) {
-  static const int forced = [] {
-    if (const char* e = std::getenv("LOWP_ARRAY_STREAM")) {
-      if (std::strcmp(e, "always") == 0) return 1;
-      if (std::strcmp(e, "never") == 0) return 0;
-    }
-    return -1;
-  }();
-  return forced >= 0 ? forced == 1 : bytes > (std::size_t{64} << 20);
-}
-
 // Chooses the block implementation once: AVX2 where the CPU has it, else the portable build.
 // LOWP_ARRAY_BLOCKS=generic|scalar forces one (the tests run every choice).
 blocks chosen_blocks() {
@@ -99,16 +86,14 @@ void count_flags(unsigned flags, std::uint64_t* c, std::uint64_t times = 1) {
 // elements the block marked slow. Element i always uses random word first_index + i.
 template <class T>
 array_counters round_chunk(const T* in, T* out, std::size_t begin, std::size_t end,
-                           const format& f, const round_options& opt, bool fast,
-                           bool stream) {
+                           const format& f, const round_options& opt, bool fast) {
   const random_stream rs(opt.seed, opt.stream);
   const bool sr = is_stochastic(opt.mode);
   std::uint64_t c[flag::count] = {};
   if (fast) {
     constexpr std::size_t block = 2048;
     std::uint64_t slow[block / 64];
-    detail::fast_params p = fast_params_for(f, opt);
-    p.stream_stores = stream;
+    const detail::fast_params p = fast_params_for(f, opt);
     // Without inexact: the block already counted overflowed elements as inexact.
     const unsigned pos_overflow_flags =
         detail::overflow_result(f, opt.mode, false).flags & ~flag::inexact;
@@ -117,13 +102,14 @@ array_counters round_chunk(const T* in, T* out, std::size_t begin, std::size_t e
     const bool avx2 = chosen_blocks() == blocks::avx2;
     for (std::size_t b = begin; b < end; b += block) {
       const std::size_t n = end - b < block ? end - b : block;
+      T* dst = out + b;
       std::uint64_t fc[6] = {};
 #if defined(LOWP_HAVE_AVX2_BLOCKS)
       if (avx2)
-        detail::avx2::fast_block(in + b, out + b, n, p, opt.first_index + b, slow, fc);
+        detail::avx2::fast_block(in + b, dst, n, p, opt.first_index + b, slow, fc);
       else
 #endif
-        detail::generic::fast_block(in + b, out + b, n, p, opt.first_index + b, slow, fc);
+        detail::generic::fast_block(in + b, dst, n, p, opt.first_index + b, slow, fc);
       (void)avx2;
       c[0] += fc[0];
       c[1] += fc[1];
@@ -133,11 +119,11 @@ array_counters round_chunk(const T* in, T* out, std::size_t begin, std::size_t e
       count_flags(neg_overflow_flags, c, fc[5]);
       for (std::size_t w = 0; fc[3] != 0 && w < (n + 63) / 64; ++w) {
         for (std::uint64_t bits = slow[w]; bits != 0; bits &= bits - 1) {
-          const std::size_t k = b + w * 64 + static_cast<std::size_t>(std::countr_zero(bits));
-          // out[k] holds the original input (in and out may alias).
-          const round_result r = round(out[k], f, opt.mode,
-                                       sr ? rs(opt.first_index + k) : 0, opt.rbits);
-          out[k] = static_cast<T>(r.value);
+          const std::size_t k = w * 64 + static_cast<std::size_t>(std::countr_zero(bits));
+          // dst[k] holds the original input (in and out may alias).
+          const round_result r = round(dst[k], f, opt.mode,
+                                       sr ? rs(opt.first_index + b + k) : 0, opt.rbits);
+          dst[k] = static_cast<T>(r.value);
           count_flags(r.flags, c);
         }
       }
@@ -166,10 +152,9 @@ array_counters round_any(const T* in, T* out, std::size_t n, const format& f,
                          const round_options& opt) {
   check(f, opt, sizeof(T) == 4);
   const bool fast = fast_eligible(f) && chosen_blocks() != blocks::scalar;
-  const bool stream = use_stream_stores(2 * n * sizeof(T));
   return detail::parallel_chunks<array_counters>(
       n, std::size_t{1} << 16, opt.threads, [&](std::size_t b, std::size_t e) {
-        return round_chunk(in, out, b, e, f, opt, fast, stream);
+        return round_chunk(in, out, b, e, f, opt, fast);
       });
 }
 

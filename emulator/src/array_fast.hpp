@@ -20,7 +20,6 @@ struct fast_params {
   std::uint64_t unit = 1;  // always 1 (see array_fast.inc)
   std::uint64_t overflow_pos_bits;  // the result of a positive overflow in this mode
   std::uint64_t overflow_neg_bits;  // the result of a negative overflow in this mode
-  bool stream_stores = false;       // non-temporal stores (arrays much larger than the cache)
 };
 
 // Rounds in[0..n) into out[0..n); elements the block cannot finish get bit i % 64 of

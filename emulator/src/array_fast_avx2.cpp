@@ -47,22 +47,10 @@ inline __m256d load4(const T* p) {
   if constexpr (sizeof(T) == 8) return _mm256_loadu_pd(reinterpret_cast<const double*>(p));
   else return _mm256_cvtps_pd(_mm_loadu_ps(reinterpret_cast<const float*>(p)));
 }
-// Stores four results; with `stream`, as non-temporal stores that bypass the cache (large arrays
-// then cost 16 bytes of memory traffic per binary64 element instead of 24: no read for
-// ownership), which needs a 16-byte aligned destination.
 template <class T>
-inline void store4(T* p, __m256d v, bool stream) {
-  if constexpr (sizeof(T) == 8) {
-    if (stream) {
-      _mm_stream_pd(reinterpret_cast<double*>(p), _mm256_castpd256_pd128(v));
-      _mm_stream_pd(reinterpret_cast<double*>(p) + 2, _mm256_extractf128_pd(v, 1));
-    } else {
-      _mm256_storeu_pd(reinterpret_cast<double*>(p), v);
-    }
-  } else {
-    if (stream) _mm_stream_ps(reinterpret_cast<float*>(p), _mm256_cvtpd_ps(v));
-    else _mm_storeu_ps(reinterpret_cast<float*>(p), _mm256_cvtpd_ps(v));
-  }
+inline void store4(T* p, __m256d v) {
+  if constexpr (sizeof(T) == 8) _mm256_storeu_pd(reinterpret_cast<double*>(p), v);
+  else _mm_storeu_ps(reinterpret_cast<float*>(p), _mm256_cvtpd_ps(v));
 }
 
 template <class T, int Mode>
@@ -107,8 +95,6 @@ void block(const T* in, T* out, std::size_t n, const fast_params& p, std::uint64
   // tininess, no overflow, no special value) rounding is add-and-mask on the binary64 pattern,
   // with carries into the exponent field doing the binade change.
   const bool short_path = p.is_signed;
-  // i advances by 4 elements (16 or 32 bytes), so the alignment of out + i is fixed.
-  const bool stream = p.stream_stores && (reinterpret_cast<std::uintptr_t>(out) & 15) == 0;
   const __m256i low_c = set1((std::uint64_t{1} << (52 - p.m)) - 1);
   const __m256i unit_c = set1(std::uint64_t{1} << (52 - p.m));
   const __m256i half_c = set1(std::uint64_t{1} << (51 - p.m));
@@ -154,7 +140,7 @@ void block(const T* in, T* out, std::size_t n, const fast_params& p, std::uint64
           }
           res = _mm256_add_epi64(trunc, _mm256_and_si256(up, unit_c));
         }
-        store4(out + i, _mm256_castsi256_pd(_mm256_or_si256(res, sign)), stream);
+        store4(out + i, _mm256_castsi256_pd(_mm256_or_si256(res, sign)));
         acc_exact_or_slow = _mm256_sub_epi64(acc_exact_or_slow, exact_c);
         if ((i & 63) == 60) {
           slow[i >> 6] = slow_word;
@@ -235,7 +221,7 @@ void block(const T* in, T* out, std::size_t n, const fast_params& p, std::uint64
     const __m256d fin = _mm256_blendv_pd(_mm256_castsi256_pd(vb), ovf_value,
                                          _mm256_castsi256_pd(ovf));
     const __m256d res = _mm256_blendv_pd(fin, _mm256_castsi256_pd(b), _mm256_castsi256_pd(s));
-    store4(out + i, res, stream);
+    store4(out + i, res);
     slow_word |= static_cast<std::uint64_t>(_mm256_movemask_pd(_mm256_castsi256_pd(s)))
                  << (i & 63);
     if ((i & 63) == 60) {
@@ -273,9 +259,6 @@ void block(const T* in, T* out, std::size_t n, const fast_params& p, std::uint64
   counts[1] += underflow;
   counts[2] += flushed;
   // The tail (< 4 elements) goes to the scalar kernel.
-  // Non-temporal stores are weakly ordered: make them visible before the caller reads or
-  // patches out[] (the scalar fix-up of slow elements reads their inputs back from there).
-  if (stream) _mm_sfence();
   counts[3] += nslow + (n - i);
   if (i & 63) slow[i >> 6] = slow_word;
   for (; i < n; ++i) {
