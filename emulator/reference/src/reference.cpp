@@ -114,7 +114,9 @@ int recipe(mpfr_ptr y, mpfr_srcptr x, const grid& g, mpfr_rnd_t rnd) {
 // True when the nonzero grid value y is an odd multiple of its quantum 2^q, where the quantum
 // of the binade [2^(E-1), 2^E) is 2^(E-p), floored at the subnormal quantum 2^(emin_m-1).
 bool odd_on_grid(mpfr_srcptr y, const grid& g, mpfr_ptr t) {
-  if (mpfr_zero_p(y)) return false;
+  // Zero is even; an infinite neighbour (an exact operation result beyond MPFR's exponent range,
+  // e.g. 1e300 * 1e300) has no grid position: its finite neighbour is the odd one.
+  if (!mpfr_regular_p(y)) return false;
   const mpfr_exp_t q = std::max<mpfr_exp_t>(mpfr_get_exp(y) - g.p, g.emin_m - 1);
   mpfr_set_prec(t, mpfr_get_prec(y));
   mpfr_mul_2si(t, y, -(q + 1), MPFR_RNDN);  // exact: a power-of-two scaling in the full range
