@@ -41,3 +41,13 @@ function(lowp_add_benchmark)
   target_link_libraries(${B_NAME} PRIVATE ${B_LIBS} benchmark::benchmark)
   lowp_target_settings(${B_NAME})
 endfunction()
+
+# lowp_add_study(NAME name SOURCES files... LIBS libs...)
+# Builds a study executable (output in the build tree's bin/ folder).
+function(lowp_add_study)
+  cmake_parse_arguments(S "" "NAME" "SOURCES;LIBS" ${ARGN})
+  add_executable(${S_NAME} ${S_SOURCES})
+  target_link_libraries(${S_NAME} PRIVATE ${S_LIBS} lowp::study)
+  set_target_properties(${S_NAME} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/bin)
+  lowp_target_settings(${S_NAME})
+endfunction()
