@@ -1,0 +1,313 @@
+// Implements lowp::math: the binary64 fast path with its error interval, and the MPFR fallback
+// that rounds the function's value truncated to 128 bits plus a sticky bit with lowp's kernel.
+#include "lowp/math.hpp"
+
+#include <gmp.h>
+#include <mpfr.h>
+
+#include <atomic>
+#include <cmath>
+#include <cstdint>
+#include <string>
+
+#include "lowp/ops.hpp"
+
+namespace lowp::math {
+namespace {
+
+struct counters {
+  std::atomic<std::uint64_t> boundary{0};
+  std::atomic<std::uint64_t> special{0};
+};
+counters fallback_table[function_count];
+
+// Calls the C library's binary64 function (templated so that each public function inlines its
+// own call).
+template <function F>
+double libm(double x, double y) {
+  switch (F) {
+    case function::exp: return ::exp(x);
+    case function::expm1: return ::expm1(x);
+    case function::exp2: return ::exp2(x);
+    case function::exp10: return ::exp10(x);
+    case function::log: return ::log(x);
+    case function::log1p: return ::log1p(x);
+    case function::log2: return ::log2(x);
+    case function::log10: return ::log10(x);
+    case function::sin: return ::sin(x);
+    case function::cos: return ::cos(x);
+    case function::tan: return ::tan(x);
+    case function::asin: return ::asin(x);
+    case function::acos: return ::acos(x);
+    case function::atan: return ::atan(x);
+    case function::atan2: return ::atan2(x, y);
+    case function::sinh: return ::sinh(x);
+    case function::cosh: return ::cosh(x);
+    case function::tanh: return ::tanh(x);
+    case function::asinh: return ::asinh(x);
+    case function::acosh: return ::acosh(x);
+    case function::atanh: return ::atanh(x);
+    case function::pow: return ::pow(x, y);
+    case function::hypot: return ::hypot(x, y);
+    case function::cbrt: return ::cbrt(x);
+    case function::erf: return ::erf(x);
+    case function::erfc: return ::erfc(x);
+  }
+  return x;
+}
+
+// Computes the function in MPFR into r (rounded as `rnd`); returns MPFR's ternary.
+int mpfr_eval(function fn, mpfr_ptr r, mpfr_srcptr x, mpfr_srcptr y, mpfr_rnd_t rnd) {
+  switch (fn) {
+    case function::exp: return mpfr_exp(r, x, rnd);
+    case function::expm1: return mpfr_expm1(r, x, rnd);
+    case function::exp2: return mpfr_exp2(r, x, rnd);
+    case function::exp10: return mpfr_exp10(r, x, rnd);
+    case function::log: return mpfr_log(r, x, rnd);
+    case function::log1p: return mpfr_log1p(r, x, rnd);
+    case function::log2: return mpfr_log2(r, x, rnd);
+    case function::log10: return mpfr_log10(r, x, rnd);
+    case function::sin: return mpfr_sin(r, x, rnd);
+    case function::cos: return mpfr_cos(r, x, rnd);
+    case function::tan: return mpfr_tan(r, x, rnd);
+    case function::asin: return mpfr_asin(r, x, rnd);
+    case function::acos: return mpfr_acos(r, x, rnd);
+    case function::atan: return mpfr_atan(r, x, rnd);
+    case function::atan2: return mpfr_atan2(r, x, y, rnd);
+    case function::sinh: return mpfr_sinh(r, x, rnd);
+    case function::cosh: return mpfr_cosh(r, x, rnd);
+    case function::tanh: return mpfr_tanh(r, x, rnd);
+    case function::asinh: return mpfr_asinh(r, x, rnd);
+    case function::acosh: return mpfr_acosh(r, x, rnd);
+    case function::atanh: return mpfr_atanh(r, x, rnd);
+    case function::pow: return mpfr_pow(r, x, y, rnd);
+    case function::hypot: return mpfr_hypot(r, x, y, rnd);
+    case function::cbrt: return mpfr_cbrt(r, x, rnd);
+    case function::erf: return mpfr_erf(r, x, rnd);
+    case function::erfc: return mpfr_erfc(r, x, rnd);
+  }
+  return 0;
+}
+
+// Per-thread MPFR variables (allocating per call would cost more than most evaluations).
+struct scratch {
+  mpfr_t x, y, r;
+  mpz_t z;
+  scratch() {
+    mpfr_inits2(128, x, y, r, static_cast<mpfr_ptr>(nullptr));
+    mpz_init(z);
+  }
+  ~scratch() {
+    mpfr_clears(x, y, r, static_cast<mpfr_ptr>(nullptr));
+    mpz_clear(z);
+  }
+  scratch(const scratch&) = delete;
+  scratch& operator=(const scratch&) = delete;
+};
+
+scratch& thread_scratch() {
+  thread_local scratch s;
+  return s;
+}
+
+// The result for a NaN value of the function: the first NaN operand as lowp::round rounds it,
+// or the canonical NaN of an invalid operation when no operand is NaN.
+round_result nan_result(function fn, double x, double y, const format& fmt, rounding mode) {
+  if (std::isnan(x)) return lowp::round(x, fmt, mode);
+  if (arity(fn) == 2 && std::isnan(y)) return lowp::round(y, fmt, mode);
+  return detail::invalid_nan(false);
+}
+
+// Beyond these binary exponents every format that fits binary64 overflows, or rounds as any
+// tiny positive value does (the whole value lies below the last 128 fraction bits of 2^-1074).
+constexpr long exponent_clamp = 100000;
+
+round_result mpfr_path(function fn, double x, double y, const format& fmt, rounding mode,
+                       std::uint64_t random, int rbits) {
+  scratch& s = thread_scratch();
+  // The widest exponent range MPFR allows, so that only truly huge or tiny values overflow or
+  // underflow; the caller's range and flags are restored before returning.
+  const mpfr_exp_t old_emin = mpfr_get_emin(), old_emax = mpfr_get_emax();
+  const mpfr_flags_t old_flags = mpfr_flags_save();
+  mpfr_set_emin(mpfr_get_emin_min());
+  mpfr_set_emax(mpfr_get_emax_max());
+  mpfr_clear_flags();
+  mpfr_set_d(s.x, x, MPFR_RNDN);  // exact: 128 >= 53 bits
+  mpfr_set_d(s.y, y, MPFR_RNDN);
+  // Truncated to 128 bits: with the ternary as a sticky bit this is exact rounding information
+  // for any precision up to 53 and the first 64 fraction bits below it.
+  const int t = mpfr_eval(fn, s.r, s.x, s.y, MPFR_RNDZ);
+  const bool divided_by_zero = mpfr_divby0_p() != 0;
+  const bool underflowed = mpfr_underflow_p() != 0;
+  mpfr_exp_t e = 0, ze = 0;
+  if (mpfr_regular_p(s.r)) {
+    e = mpfr_get_exp(s.r);
+    if (e > -exponent_clamp && e < exponent_clamp) ze = mpfr_get_z_2exp(s.z, s.r);
+  }
+  mpfr_set_emin(old_emin);
+  mpfr_set_emax(old_emax);
+  mpfr_flags_restore(old_flags, MPFR_FLAGS_ALL);
+
+  if (mpfr_nan_p(s.r)) return nan_result(fn, x, y, fmt, mode);
+  const bool negative = mpfr_signbit(s.r) != 0;
+  if (mpfr_inf_p(s.r)) {  // RNDZ never overflows to inf: this infinity is exact
+    round_result r = lowp::round(negative ? -INFINITY : INFINITY, fmt, mode);
+    if (divided_by_zero) r.flags |= flag::divide_by_zero;
+    return r;
+  }
+  detail::uint128 sig = 0;
+  int lsb = 0;
+  bool sticky = t != 0;
+  if (mpfr_zero_p(s.r)) {
+    if (!underflowed || t == 0) return lowp::round(negative ? -0.0 : 0.0, fmt, mode);
+    e = -exponent_clamp;  // a nonzero value below MPFR's range: any tiny value rounds the same
+  }
+  if (e <= -exponent_clamp || e >= exponent_clamp) {
+    // Stand-ins: a value of the same sign that every such format rounds the same way.
+    const long c = e < 0 ? -exponent_clamp : exponent_clamp;
+    sig = detail::uint128{1} << 127;
+    lsb = static_cast<int>(c - 128);
+    sticky = true;
+  } else {
+    // |r| = z * 2^ze with z < 2^128: the significand as two 64-bit words.
+    std::uint64_t words[2] = {0, 0};
+    std::size_t count = 0;
+    mpz_export(words, &count, -1, sizeof(std::uint64_t), 0, 0, s.z);
+    sig = (detail::uint128{words[1]} << 64) | words[0];
+    lsb = static_cast<int>(ze);
+  }
+  round_result r = detail::op_finite(sig, lsb, sticky, negative, fmt, mode, random, rbits);
+  if (divided_by_zero) r.flags |= flag::divide_by_zero;
+  return r;
+}
+
+void check_format(const format& fmt) {
+  if (!fmt.fits_binary64())
+    throw format_error("lowp::math: format " + to_string(fmt) +
+                       " has values outside binary64 (use the lowp::wide path)");
+}
+
+// Accepts the binary64 result y when its error interval rounds to one answer; see math.hpp.
+inline bool decided(double y, const format& fmt, rounding mode, std::uint64_t random, int rbits,
+                    round_result& out) {
+  const std::uint64_t mag = __builtin_bit_cast(std::uint64_t, y) & ~detail::sign_mask;
+  const int field = static_cast<int>(mag >> 52);
+  // Normal and below the top binade: ulp(y) is 2^(field - 1075) and y +- the margin stays finite.
+  if (field == 0 || field >= 0x7fe) return false;
+  const double margin = (2 * libm_error_bound_ulps + 1) * exp2i(field - 1075);
+  // y - margin is exact (it stays in y's binade or the one below, at y's quantum); y + margin
+  // may round in the binade above, by at most ulp(y), which the "+1" above covers.
+  const round_result a = lowp::round(y - margin, fmt, mode, random, rbits);
+  const round_result b = lowp::round(y + margin, fmt, mode, random, rbits);
+  if (a.ternary == 0 || a.ternary != b.ternary || a.flags != b.flags ||
+      __builtin_bit_cast(std::uint64_t, a.value) != __builtin_bit_cast(std::uint64_t, b.value))
+    return false;
+  out = a;
+  return true;
+}
+
+template <function F>
+round_result eval(double x, double y, const format& fmt, rounding mode, std::uint64_t random,
+                  int rbits) {
+  check_format(fmt);
+  const double v = libm<F>(x, y);
+  round_result r;
+  if (decided(v, fmt, mode, random, rbits, r)) return r;
+  if (std::isnan(v)) return nan_result(F, x, y, fmt, mode);  // C99 Annex F: NaN is exact here
+  const std::uint64_t mag = __builtin_bit_cast(std::uint64_t, v) & ~detail::sign_mask;
+  const int field = static_cast<int>(mag >> 52);
+  counters& c = fallback_table[static_cast<int>(F)];
+  if (field == 0 || field >= 0x7fe)
+    c.special.fetch_add(1, std::memory_order_relaxed);
+  else
+    c.boundary.fetch_add(1, std::memory_order_relaxed);
+  return mpfr_path(F, x, y, fmt, mode, random, rbits);
+}
+
+constexpr std::string_view names[function_count] = {
+    "exp",  "expm1", "exp2",  "exp10", "log",   "log1p", "log2",  "log10", "sin",
+    "cos",  "tan",   "asin",  "acos",  "atan",  "atan2", "sinh",  "cosh",  "tanh",
+    "asinh", "acosh", "atanh", "pow",  "hypot", "cbrt",  "erf",   "erfc"};
+
+}  // namespace
+
+std::string_view name(function fn) noexcept { return names[static_cast<int>(fn)]; }
+
+int arity(function fn) noexcept {
+  return (fn == function::atan2 || fn == function::pow || fn == function::hypot) ? 2 : 1;
+}
+
+#define LOWP_MATH_UNARY(F)                                                                  \
+  round_result F(double x, const format& fmt, rounding mode, std::uint64_t random, int rbits) { \
+    return eval<function::F>(x, 0.0, fmt, mode, random, rbits);                              \
+  }
+#define LOWP_MATH_BINARY(F)                                                                   \
+  round_result F(double x, double y, const format& fmt, rounding mode, std::uint64_t random, \
+                 int rbits) {                                                                 \
+    return eval<function::F>(x, y, fmt, mode, random, rbits);                                 \
+  }
+LOWP_MATH_UNARY(exp)
+LOWP_MATH_UNARY(expm1)
+LOWP_MATH_UNARY(exp2)
+LOWP_MATH_UNARY(exp10)
+LOWP_MATH_UNARY(log)
+LOWP_MATH_UNARY(log1p)
+LOWP_MATH_UNARY(log2)
+LOWP_MATH_UNARY(log10)
+LOWP_MATH_UNARY(sin)
+LOWP_MATH_UNARY(cos)
+LOWP_MATH_UNARY(tan)
+LOWP_MATH_UNARY(asin)
+LOWP_MATH_UNARY(acos)
+LOWP_MATH_UNARY(atan)
+LOWP_MATH_BINARY(atan2)
+LOWP_MATH_UNARY(sinh)
+LOWP_MATH_UNARY(cosh)
+LOWP_MATH_UNARY(tanh)
+LOWP_MATH_UNARY(asinh)
+LOWP_MATH_UNARY(acosh)
+LOWP_MATH_UNARY(atanh)
+LOWP_MATH_BINARY(pow)
+LOWP_MATH_BINARY(hypot)
+LOWP_MATH_UNARY(cbrt)
+LOWP_MATH_UNARY(erf)
+LOWP_MATH_UNARY(erfc)
+#undef LOWP_MATH_UNARY
+#undef LOWP_MATH_BINARY
+
+round_result evaluate(function fn, double x, double y, const format& fmt, rounding mode,
+                      std::uint64_t random, int rbits) {
+  switch (fn) {
+#define LOWP_MATH_CASE(F) \
+  case function::F: return eval<function::F>(x, y, fmt, mode, random, rbits);
+    LOWP_MATH_CASE(exp) LOWP_MATH_CASE(expm1) LOWP_MATH_CASE(exp2) LOWP_MATH_CASE(exp10)
+    LOWP_MATH_CASE(log) LOWP_MATH_CASE(log1p) LOWP_MATH_CASE(log2) LOWP_MATH_CASE(log10)
+    LOWP_MATH_CASE(sin) LOWP_MATH_CASE(cos) LOWP_MATH_CASE(tan) LOWP_MATH_CASE(asin)
+    LOWP_MATH_CASE(acos) LOWP_MATH_CASE(atan) LOWP_MATH_CASE(atan2) LOWP_MATH_CASE(sinh)
+    LOWP_MATH_CASE(cosh) LOWP_MATH_CASE(tanh) LOWP_MATH_CASE(asinh) LOWP_MATH_CASE(acosh)
+    LOWP_MATH_CASE(atanh) LOWP_MATH_CASE(pow) LOWP_MATH_CASE(hypot) LOWP_MATH_CASE(cbrt)
+    LOWP_MATH_CASE(erf) LOWP_MATH_CASE(erfc)
+#undef LOWP_MATH_CASE
+  }
+  return detail::invalid_nan(false);
+}
+
+round_result evaluate_mpfr(function fn, double x, double y, const format& fmt, rounding mode,
+                           std::uint64_t random, int rbits) {
+  check_format(fmt);
+  return mpfr_path(fn, x, y, fmt, mode, random, rbits);
+}
+
+fallback_counts fallbacks(function fn) noexcept {
+  const counters& c = fallback_table[static_cast<int>(fn)];
+  return {c.boundary.load(std::memory_order_relaxed), c.special.load(std::memory_order_relaxed)};
+}
+
+void reset_fallbacks() noexcept {
+  for (counters& c : fallback_table) {
+    c.boundary.store(0, std::memory_order_relaxed);
+    c.special.store(0, std::memory_order_relaxed);
+  }
+}
+
+}  // namespace lowp::math
