@@ -122,6 +122,14 @@ round_result nan_result(function fn, double x, double y, const format& fmt, roun
 // tiny positive value does (the whole value lies below the last 128 fraction bits of 2^-1074).
 constexpr long exponent_clamp = 100000;
 
+// Rounds a stand-in for a value of sign `negative` above 2^100000 (huge) or below 2^-100000.
+round_result round_beyond(bool huge, bool negative, const format& fmt, rounding mode,
+                          std::uint64_t random, int rbits) {
+  const long c = huge ? exponent_clamp : -exponent_clamp;
+  return detail::op_finite(detail::uint128{1} << 127, static_cast<int>(c - 128), true, negative,
+                           fmt, mode, random, rbits);
+}
+
 round_result mpfr_path(function fn, double x, double y, const format& fmt, rounding mode,
                        std::uint64_t random, int rbits) {
   scratch& s = thread_scratch();
@@ -164,10 +172,9 @@ round_result mpfr_path(function fn, double x, double y, const format& fmt, round
   }
   if (e <= -exponent_clamp || e >= exponent_clamp) {
     // Stand-ins: a value of the same sign that every such format rounds the same way.
-    const long c = e < 0 ? -exponent_clamp : exponent_clamp;
-    sig = detail::uint128{1} << 127;
-    lsb = static_cast<int>(c - 128);
-    sticky = true;
+    round_result r = round_beyond(e > 0, negative, fmt, mode, random, rbits);
+    if (divided_by_zero) r.flags |= flag::divide_by_zero;
+    return r;
   } else {
     // |r| = z * 2^ze with z < 2^128: the significand as two 64-bit words.
     std::uint64_t words[2] = {0, 0};
@@ -206,6 +213,77 @@ inline bool decided(double y, const format& fmt, rounding mode, std::uint64_t ra
   return true;
 }
 
+// Returns the side of y on which the exact f(x) lies (-1 below, +1 above) where an identity
+// says so and y sits where the error interval alone cannot decide: y == x for the functions
+// that are x + O(x^3) at zero, y == +-1 for exp-like functions near 0 and for tanh, erf at
+// saturation. 0 when no identity applies. Each inequality is strict for every finite x != 0.
+template <function F>
+int known_side(double x, double y) {
+  if (x == 0 || !std::isfinite(x)) return 0;
+  const int sx = x > 0 ? 1 : -1;
+  if (y == x) {
+    switch (F) {
+      case function::sin: case function::atan: case function::tanh: case function::asinh:
+        return -sx;  // |sin x| < |x|, |atan x| < |x|, |tanh x| < |x|, |asinh x| < |x|
+      case function::tan: case function::asin: case function::atanh: case function::sinh:
+        return sx;   // |tan x| > |x|, |asin x| > |x|, |atanh x| > |x|, |sinh x| > |x|
+      case function::expm1: return 1;   // e^x - 1 > x
+      case function::log1p: return -1;  // ln(1 + x) < x
+      default: return 0;
+    }
+  }
+  if (y == 1) {
+    switch (F) {
+      case function::exp: case function::exp2: case function::exp10: return sx;
+      case function::cosh: return 1;
+      case function::cos: return -1;  // cos x = 1 only at multiples of 2 pi, never a binary64 != 0
+      case function::tanh: case function::erf: return -1;
+      default: return 0;
+    }
+  }
+  if (y == -1 && (F == function::tanh || F == function::erf || F == function::expm1)) return 1;
+  if (y == 2 && F == function::erfc) return -1;
+  return 0;
+}
+
+// Accepts y when the exact value is known to lie strictly on one side of it, within the error
+// bound: the half-open interval [y - margin, y) (or (y, y + margin]) rounds like its closed part
+// [y - margin, nextbelow(y)] because no rounding boundary of a deterministic mode lies strictly
+// between two adjacent binary64 values when p <= 52 (midpoints need p + 1 <= 53 bits).
+inline bool decided_one_sided(double y, int side, const format& fmt, rounding mode,
+                              round_result& out) {
+  if (is_stochastic(mode) || fmt.precision() > 52) return false;
+  const std::uint64_t mag = __builtin_bit_cast(std::uint64_t, y) & ~detail::sign_mask;
+  const int field = static_cast<int>(mag >> 52);
+  if (field <= 1 || field >= 0x7fe) return false;
+  const double margin = (2 * libm_error_bound_ulps + 1) * exp2i(field - 1075);
+  const double lo = side < 0 ? y - margin : std::nextafter(y, INFINITY);
+  const double hi = side < 0 ? std::nextafter(y, -INFINITY) : y + margin;
+  const round_result a = lowp::round(lo, fmt, mode);
+  const round_result b = lowp::round(hi, fmt, mode);
+  if (a.ternary == 0 || a.ternary != b.ternary || a.flags != b.flags ||
+      __builtin_bit_cast(std::uint64_t, a.value) != __builtin_bit_cast(std::uint64_t, b.value))
+    return false;
+  out = a;
+  return true;
+}
+
+// Returns +1 when |f(x)| is certainly above 2^1025, -1 when certainly below 2^-1076 (by the
+// argument alone: exp(710) > 2^1024.3, exp(-746) < 2^-1076.2, ...), else 0. Every format that
+// fits binary64 rounds such values like the MPFR path's stand-ins (see mpfr_path).
+template <function F>
+int beyond_binary64(double x) {
+  if (!std::isfinite(x)) return 0;  // exp(inf) = inf and exp(-inf) = 0 are exact
+  switch (F) {
+    case function::exp: return x > 711 ? 1 : x < -747 ? -1 : 0;
+    case function::exp2: return x > 1026 ? 1 : x < -1077 ? -1 : 0;
+    case function::exp10: return x > 309 ? 1 : x < -325 ? -1 : 0;
+    case function::expm1: return x > 711 ? 1 : 0;
+    case function::sinh: case function::cosh: return (x > 712 || x < -712) ? 1 : 0;
+    default: return 0;
+  }
+}
+
 template <function F>
 round_result eval(double x, double y, const format& fmt, rounding mode, std::uint64_t random,
                   int rbits) {
@@ -214,6 +292,12 @@ round_result eval(double x, double y, const format& fmt, rounding mode, std::uin
   round_result r;
   if (decided(v, fmt, mode, random, rbits, r)) return r;
   if (std::isnan(v)) return nan_result(F, x, y, fmt, mode);  // C99 Annex F: NaN is exact here
+  if (const int b = beyond_binary64<F>(x); b != 0) {
+    const bool negative = F == function::sinh && x < 0;
+    return round_beyond(b > 0, negative, fmt, mode, random, rbits);
+  }
+  if (const int side = known_side<F>(x, v); side != 0 && decided_one_sided(v, side, fmt, mode, r))
+    return r;
   const std::uint64_t mag = __builtin_bit_cast(std::uint64_t, v) & ~detail::sign_mask;
   const int field = static_cast<int>(mag >> 52);
   counters& c = fallback_table[static_cast<int>(F)];
