@@ -194,6 +194,31 @@ void check_format(const format& fmt) {
                        " has values outside binary64 (use the lowp::wide path)");
 }
 
+// Accepts y with one rounding where that is cheap: deterministic modes, 2^emin <= |y| < 2^1023.
+// There the rounding boundaries near y are the grid values (every mode) and the midpoints
+// (nearest modes), i.e. the multiples of a cell width 2^(e - m) or 2^(e - m - 1) in y's binade
+// [2^e, 2^(e+1)); underflow cannot occur and overflow is decided by the same boundaries (the
+// threshold is largest or largest + half a quantum). If the interval y -+ (2K + 1) ulp(y) stays
+// inside y's binade and strictly inside one cell, the exact value rounds as y does, with the
+// same ternary and flags. The test is done on y's integer significand.
+//
+//   significand of y (53 bits):  [ cell index (53 - s bits) | position in the cell (s bits) ]
+inline bool decided_in_cell(double y, const format& fmt, rounding mode, round_result& out) {
+  if (is_stochastic(mode)) return false;
+  const std::uint64_t mag = __builtin_bit_cast(std::uint64_t, y) & ~detail::sign_mask;
+  const int field = static_cast<int>(mag >> 52);
+  if (field == 0 || field >= 0x7fe || field - 1023 < fmt.emin()) return false;
+  const int s = 52 - fmt.mantissa_bits - (is_nearest(mode) ? 1 : 0);
+  if (s < 8) return false;  // cells of fewer than 256 ulps: leave it to the general check
+  constexpr std::uint64_t half_width = 2 * libm_error_bound_ulps + 1;
+  const std::uint64_t sig = (mag & 0x000fffffffffffffULL) | (1ULL << 52);
+  const std::uint64_t lo = sig - half_width, hi = sig + half_width;
+  if ((lo >> 52) != 1 || (hi >> 52) != 1) return false;  // the interval leaves y's binade
+  if ((lo >> s) != (hi >> s) || (lo & ((std::uint64_t{1} << s) - 1)) == 0) return false;
+  out = lowp::round(y, fmt, mode);
+  return true;
+}
+
 // Accepts the binary64 result y when its error interval rounds to one answer; see math.hpp.
 inline bool decided(double y, const format& fmt, rounding mode, std::uint64_t random, int rbits,
                     round_result& out) {
@@ -290,6 +315,7 @@ round_result eval(double x, double y, const format& fmt, rounding mode, std::uin
   check_format(fmt);
   const double v = libm<F>(x, y);
   round_result r;
+  if (decided_in_cell(v, fmt, mode, r)) return r;
   if (decided(v, fmt, mode, random, rbits, r)) return r;
   if (std::isnan(v)) return nan_result(F, x, y, fmt, mode);  // C99 Annex F: NaN is exact here
   if (const int b = beyond_binary64<F>(x); b != 0) {
