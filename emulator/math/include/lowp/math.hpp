@@ -31,11 +31,15 @@ int arity(function fn) noexcept;
 // How a call is decided (see README "Correctly rounded math functions"):
 //   y = libm(x) in binary64 (round to nearest), assumed within K ulps of the exact f(x);
 //   lo, hi = y -+ (2K + 1) ulp(y), which holds f(x) even where it lies in the next binade;
-//   if lowp::round gives lo and hi the same value, ternary (nonzero) and flags, every real in
+//   in deterministic modes, if [lo, hi] lies strictly between two consecutive rounding
+//   boundaries of y's binade (above 2^emin), f(x) rounds as y does: one rounding;
+//   else if lowp::round gives lo and hi the same value, ternary (nonzero) and flags, every real in
 //   [lo, hi] rounds the same (each mode, stochastic ones with a fixed random word included, is
-//   monotone in the value), so that is the answer; otherwise, and whenever y is not a normal
-//   binary64 below 2^1023, MPFR computes f(x) truncated to 128 bits plus a sticky bit, which
-//   lowp's rounding kernel rounds exactly (stochastic modes: the first 64 fraction bits are exact).
+//   monotone in the value), so that is the answer; where y == x or +-1 a strict identity
+//   (sin x < x, e^x > 1 for x > 0, tanh x < 1, ...) halves the interval; otherwise, and
+//   whenever y is not a normal binary64 below 2^1023, MPFR computes f(x) truncated to 128 bits
+//   plus a sticky bit, which lowp's rounding kernel rounds exactly (stochastic modes: the first
+//   64 fraction bits are exact).
 inline constexpr int libm_error_bound_ulps = 16;
 
 // Rounds f(x) (or f(x, y)) to `fmt` in `mode`, once, from the exact value: value, ternary
