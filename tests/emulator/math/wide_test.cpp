@@ -324,3 +324,59 @@ TEST_CASE("wide: parse reads decimals exactly and rounds once") {
   REQUIRE(wide::parse("-inf", x.v, f));
   CHECK(mpfr_inf_p(x.v));
 }
+
+TEST_CASE("wide: stochastic rounding equals the exact-fraction rule for every random word tried") {
+  // binary128 and E20M200: the away-from-zero probability is the exact fraction's first rbits
+  // bits, computed here from MPFR's neighbours.
+  std::mt19937_64 rng(23);
+  gmp_randstate_t st;
+  gmp_randinit_default(st);
+  gmp_randseed_ui(st, 31);
+  long checked = 0, mismatches = 0;
+  for (const format& f : {ieee_format(15, 112), ieee_format(20, 200)}) {
+    const int p = f.precision();
+    mp x(p + 100), d(p + 400), q(p + 400);
+    for (int i = 0; i < 500; ++i) {
+      mpfr_urandomb(x.v, st);
+      if (mpfr_zero_p(x.v)) continue;
+      mpfr_set_exp(x.v, static_cast<mpfr_exp_t>(static_cast<long>(rng() % 2000) - 1000));
+      if (rng() & 1) mpfr_neg(x.v, x.v, MPFR_RNDN);
+      const bool negative = mpfr_sgn(x.v) < 0;
+      const wide::result toward = wide::round(x.v, f, rounding::toward_zero);
+      const wide::result away = wide::round(x.v, f, negative ? rounding::down : rounding::up);
+      if (toward.ternary == 0) continue;
+      // |x - toward| exactly (x and toward share a sign; p + 400 bits hold the difference).
+      mpfr_sub(d.v, x.v, toward.value(), MPFR_RNDN);
+      mpfr_abs(d.v, d.v, MPFR_RNDN);
+      mpfr_sub(q.v, away.value(), toward.value(), MPFR_RNDN);
+      mpfr_abs(q.v, q.v, MPFR_RNDN);
+      mpfr_div(d.v, d.v, q.v, MPFR_RNDZ);
+      mpfr_mul_2ui(d.v, d.v, 64, MPFR_RNDN);
+      mpfr_floor(d.v, d.v);
+      const std::uint64_t frac64 = mpfr_get_uj(d.v, MPFR_RNDN);
+      for (int k = 0; k < 12; ++k) {
+        std::uint64_t r = rng();
+        if (k < 3) r = frac64 + static_cast<std::uint64_t>(k) - 1;
+        const int rbits = k % 2 ? 64 : 1 + static_cast<int>(rng() % 64);
+        const int drop = 64 - rbits;
+        const bool want_away = (r >> drop) < (frac64 >> drop);
+        const wide::result got = wide::round(x.v, f, rounding::stochastic, r, rbits);
+        const wide::result& want = want_away ? away : toward;
+        if ((!mpfr_equal_p(got.value(), want.value()) || got.ternary != want.ternary ||
+             got.flags != want.flags) &&
+            ++mismatches <= 10)
+          MESSAGE("MISMATCH sr " << to_string(f) << " x=" << wide::to_hex(x.v) << " r=" << r
+                                 << " rbits=" << rbits);
+        const wide::result eq = wide::round(x.v, f, rounding::stochastic_equal, r, rbits);
+        const wide::result& want_eq = (r >> 63) ? away : toward;
+        if (!mpfr_equal_p(eq.value(), want_eq.value()) && ++mismatches <= 10)
+          MESSAGE("MISMATCH sre " << to_string(f) << " x=" << wide::to_hex(x.v));
+        ++checked;
+      }
+    }
+  }
+  gmp_randclear(st);
+  MESSAGE(checked << " stochastic roundings compared");
+  CHECK(checked > 5000);
+  CHECK(mismatches == 0);
+}
