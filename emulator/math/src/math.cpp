@@ -11,8 +11,46 @@
 #include <string>
 
 #include "lowp/ops.hpp"
+#include "mpfr_functions.hpp"
 
 namespace lowp::math {
+namespace impl {
+
+// Computes the function in MPFR into r (rounded as `rnd`); returns MPFR's ternary.
+int mpfr_eval(function fn, mpfr_ptr r, mpfr_srcptr x, mpfr_srcptr y, mpfr_rnd_t rnd) {
+  switch (fn) {
+    case function::exp: return mpfr_exp(r, x, rnd);
+    case function::expm1: return mpfr_expm1(r, x, rnd);
+    case function::exp2: return mpfr_exp2(r, x, rnd);
+    case function::exp10: return mpfr_exp10(r, x, rnd);
+    case function::log: return mpfr_log(r, x, rnd);
+    case function::log1p: return mpfr_log1p(r, x, rnd);
+    case function::log2: return mpfr_log2(r, x, rnd);
+    case function::log10: return mpfr_log10(r, x, rnd);
+    case function::sin: return mpfr_sin(r, x, rnd);
+    case function::cos: return mpfr_cos(r, x, rnd);
+    case function::tan: return mpfr_tan(r, x, rnd);
+    case function::asin: return mpfr_asin(r, x, rnd);
+    case function::acos: return mpfr_acos(r, x, rnd);
+    case function::atan: return mpfr_atan(r, x, rnd);
+    case function::atan2: return mpfr_atan2(r, x, y, rnd);
+    case function::sinh: return mpfr_sinh(r, x, rnd);
+    case function::cosh: return mpfr_cosh(r, x, rnd);
+    case function::tanh: return mpfr_tanh(r, x, rnd);
+    case function::asinh: return mpfr_asinh(r, x, rnd);
+    case function::acosh: return mpfr_acosh(r, x, rnd);
+    case function::atanh: return mpfr_atanh(r, x, rnd);
+    case function::pow: return mpfr_pow(r, x, y, rnd);
+    case function::hypot: return mpfr_hypot(r, x, y, rnd);
+    case function::cbrt: return mpfr_cbrt(r, x, rnd);
+    case function::erf: return mpfr_erf(r, x, rnd);
+    case function::erfc: return mpfr_erfc(r, x, rnd);
+  }
+  return 0;
+}
+
+}  // namespace impl
+
 namespace {
 
 struct counters {
@@ -54,39 +92,6 @@ double libm(double x, double y) {
     case function::erfc: return ::erfc(x);
   }
   return x;
-}
-
-// Computes the function in MPFR into r (rounded as `rnd`); returns MPFR's ternary.
-int mpfr_eval(function fn, mpfr_ptr r, mpfr_srcptr x, mpfr_srcptr y, mpfr_rnd_t rnd) {
-  switch (fn) {
-    case function::exp: return mpfr_exp(r, x, rnd);
-    case function::expm1: return mpfr_expm1(r, x, rnd);
-    case function::exp2: return mpfr_exp2(r, x, rnd);
-    case function::exp10: return mpfr_exp10(r, x, rnd);
-    case function::log: return mpfr_log(r, x, rnd);
-    case function::log1p: return mpfr_log1p(r, x, rnd);
-    case function::log2: return mpfr_log2(r, x, rnd);
-    case function::log10: return mpfr_log10(r, x, rnd);
-    case function::sin: return mpfr_sin(r, x, rnd);
-    case function::cos: return mpfr_cos(r, x, rnd);
-    case function::tan: return mpfr_tan(r, x, rnd);
-    case function::asin: return mpfr_asin(r, x, rnd);
-    case function::acos: return mpfr_acos(r, x, rnd);
-    case function::atan: return mpfr_atan(r, x, rnd);
-    case function::atan2: return mpfr_atan2(r, x, y, rnd);
-    case function::sinh: return mpfr_sinh(r, x, rnd);
-    case function::cosh: return mpfr_cosh(r, x, rnd);
-    case function::tanh: return mpfr_tanh(r, x, rnd);
-    case function::asinh: return mpfr_asinh(r, x, rnd);
-    case function::acosh: return mpfr_acosh(r, x, rnd);
-    case function::atanh: return mpfr_atanh(r, x, rnd);
-    case function::pow: return mpfr_pow(r, x, y, rnd);
-    case function::hypot: return mpfr_hypot(r, x, y, rnd);
-    case function::cbrt: return mpfr_cbrt(r, x, rnd);
-    case function::erf: return mpfr_erf(r, x, rnd);
-    case function::erfc: return mpfr_erfc(r, x, rnd);
-  }
-  return 0;
 }
 
 // Per-thread MPFR variables (allocating per call would cost more than most evaluations).
@@ -144,7 +149,7 @@ round_result mpfr_path(function fn, double x, double y, const format& fmt, round
   mpfr_set_d(s.y, y, MPFR_RNDN);
   // Truncated to 128 bits: with the ternary as a sticky bit this is exact rounding information
   // for any precision up to 53 and the first 64 fraction bits below it.
-  const int t = mpfr_eval(fn, s.r, s.x, s.y, MPFR_RNDZ);
+  const int t = impl::mpfr_eval(fn, s.r, s.x, s.y, MPFR_RNDZ);
   const bool divided_by_zero = mpfr_divby0_p() != 0;
   const bool underflowed = mpfr_underflow_p() != 0;
   mpfr_exp_t e = 0, ze = 0;

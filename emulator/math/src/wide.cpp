@@ -11,6 +11,7 @@
 
 #include "lowp/flags.hpp"
 #include "lowp/round.hpp"
+#include "mpfr_functions.hpp"
 
 namespace lowp::wide {
 
@@ -380,6 +381,36 @@ result sqrt(mpfr_srcptr a, const format& f, rounding mode, std::uint64_t random,
 result fma(mpfr_srcptr a, mpfr_srcptr b, mpfr_srcptr c, const format& f, rounding mode,
            std::uint64_t random, int rbits) {
   return operation(op_kind::fma, a, b, c, f, mode, random, rbits);
+}
+
+result evaluate(math::function fn, mpfr_srcptr x, mpfr_srcptr y, const format& f, rounding mode,
+                std::uint64_t random, int rbits) {
+  result out;
+  if (!f.validate().empty()) throw format_error("lowp::wide: " + f.validate());
+  const mpfr_prec_t P = f.precision() + guard_bits;
+  mpfr_value t(P - 1);
+  bool divided_by_zero = false;
+  {
+    const full_range range;
+    mpfr_clear_flags();
+    const int tern = math::impl::mpfr_eval(fn, t.v, x, y, MPFR_RNDZ);
+    divided_by_zero = mpfr_divby0_p() != 0;
+    const bool underflow = mpfr_underflow_p() != 0;
+    if (mpfr_regular_p(t.v))
+      make_odd(t.v, P, tern != 0);
+    else if (mpfr_zero_p(t.v) && underflow && tern != 0)
+      mpfr_set_si_2exp(t.v, mpfr_signbit(t.v) ? -1 : 1, mpfr_get_emin_min(), MPFR_RNDN);
+  }
+  if (mpfr_nan_p(t.v)) {
+    if (mpfr_nan_p(x) || (math::arity(fn) == 2 && mpfr_nan_p(y)))
+      round_into(out, t.v, f, mode, random, rbits);
+    else
+      set_invalid(out);
+    return out;
+  }
+  round_into(out, t.v, f, mode, random, rbits);
+  if (divided_by_zero) out.flags |= flag::divide_by_zero;
+  return out;
 }
 
 bool parse(const char* text, mpfr_ptr x, const format& f) {

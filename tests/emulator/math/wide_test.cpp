@@ -380,3 +380,100 @@ TEST_CASE("wide: stochastic rounding equals the exact-fraction rule for every ra
   CHECK(checked > 5000);
   CHECK(mismatches == 0);
 }
+
+namespace {
+
+const math::function every_function[] = {
+    math::function::exp,   math::function::expm1, math::function::exp2,  math::function::exp10,
+    math::function::log,   math::function::log1p, math::function::log2,  math::function::log10,
+    math::function::sin,   math::function::cos,   math::function::tan,   math::function::asin,
+    math::function::acos,  math::function::atan,  math::function::atan2, math::function::sinh,
+    math::function::cosh,  math::function::tanh,  math::function::asinh, math::function::acosh,
+    math::function::atanh, math::function::pow,   math::function::hypot, math::function::cbrt,
+    math::function::erf,   math::function::erfc};
+
+}  // namespace
+
+TEST_CASE("wide::evaluate equals lowp::math on formats that fit binary64, every mode") {
+  std::mt19937_64 rng(41);
+  long checked = 0, mismatches = 0;
+  mp x(53), y(53);
+  for (const format& f : {formats::binary16, formats::bfloat16, formats::binary32, formats::e4m3fn})
+    for (math::function fn : every_function)
+      for (int i = 0; i < 40; ++i) {
+        const double a = std::ldexp(std::uniform_real_distribution<double>(-2, 2)(rng),
+                                    static_cast<int>(rng() % 16) - 6);
+        const double b = (i % 5 == 0) ? 2.0 : std::uniform_real_distribution<double>(-6, 6)(rng);
+        mpfr_set_d(x.v, a, MPFR_RNDN);
+        mpfr_set_d(y.v, b, MPFR_RNDN);
+        for (rounding mode : all_roundings) {
+          const std::uint64_t word = rng();
+          const round_result want = math::evaluate(fn, a, b, f, mode, word);
+          const wide::result got = wide::evaluate(fn, x.v, y.v, f, mode, word);
+          const double g = as_double(got);
+          const bool ok = (std::isnan(want.value) ? std::isnan(g) : bits(g) == bits(want.value)) &&
+                          got.ternary == want.ternary && got.flags == want.flags;
+          if (!ok && ++mismatches <= 10)
+            MESSAGE("MISMATCH " << math::name(fn) << "(" << a << ", " << b << ") "
+                                << to_string(f) << " " << short_name(mode) << " got " << g
+                                << " want " << want.value);
+          ++checked;
+        }
+      }
+  MESSAGE(checked << " evaluations compared");
+  CHECK(mismatches == 0);
+}
+
+TEST_CASE("wide::evaluate on binary128 against MPFR's own rounding at 113 bits") {
+  const format f = ieee_format(15, 112);
+  const int p = f.precision();
+  std::mt19937_64 rng(43);
+  gmp_randstate_t st;
+  gmp_randinit_default(st);
+  gmp_randseed_ui(st, 47);
+  mp x(p), y(p), want(p);
+  long mismatches = 0, checked = 0;
+  for (math::function fn : every_function)
+    for (int i = 0; i < 30; ++i) {
+      mpfr_urandomb(x.v, st);
+      mpfr_mul_2si(x.v, x.v, static_cast<long>(rng() % 12) - 4, MPFR_RNDN);
+      if (rng() & 1) mpfr_neg(x.v, x.v, MPFR_RNDN);
+      mpfr_urandomb(y.v, st);
+      mpfr_mul_ui(y.v, y.v, 8, MPFR_RNDN);
+      for (const auto& [mode, rnd] :
+           {std::pair{rounding::nearest_even, MPFR_RNDN}, std::pair{rounding::up, MPFR_RNDU},
+            std::pair{rounding::down, MPFR_RNDD}, std::pair{rounding::toward_zero, MPFR_RNDZ}}) {
+        const mpfr_exp_t old_emin = mpfr_get_emin(), old_emax = mpfr_get_emax();
+        mpfr_set_emin(f.emin() - p + 2);
+        mpfr_set_emax(f.emax() + 1);
+        int t = 0;
+        switch (fn) {
+#define LOWP_CASE1(F) case math::function::F: t = mpfr_##F(want.v, x.v, rnd); break;
+#define LOWP_CASE2(F) case math::function::F: t = mpfr_##F(want.v, x.v, y.v, rnd); break;
+          LOWP_CASE1(exp) LOWP_CASE1(expm1) LOWP_CASE1(exp2) LOWP_CASE1(exp10) LOWP_CASE1(log)
+          LOWP_CASE1(log1p) LOWP_CASE1(log2) LOWP_CASE1(log10) LOWP_CASE1(sin) LOWP_CASE1(cos)
+          LOWP_CASE1(tan) LOWP_CASE1(asin) LOWP_CASE1(acos) LOWP_CASE1(atan) LOWP_CASE2(atan2)
+          LOWP_CASE1(sinh) LOWP_CASE1(cosh) LOWP_CASE1(tanh) LOWP_CASE1(asinh) LOWP_CASE1(acosh)
+          LOWP_CASE1(atanh) LOWP_CASE2(pow) LOWP_CASE2(hypot) LOWP_CASE1(cbrt) LOWP_CASE1(erf)
+          LOWP_CASE1(erfc)
+#undef LOWP_CASE1
+#undef LOWP_CASE2
+        }
+        t = mpfr_subnormalize(want.v, t, rnd);
+        mpfr_set_emin(old_emin);
+        mpfr_set_emax(old_emax);
+        const wide::result got = wide::evaluate(fn, x.v, y.v, f, mode);
+        const bool both_nan = mpfr_nan_p(want.v) && mpfr_nan_p(got.value());
+        const bool ok = both_nan || (mpfr_equal_p(got.value(), want.v) &&
+                                     got.ternary == (t > 0) - (t < 0));
+        if (!ok && ++mismatches <= 10)
+          MESSAGE("MISMATCH " << math::name(fn) << "(" << wide::to_hex(x.v) << ") "
+                              << short_name(mode) << " got " << wide::to_hex(got.value())
+                              << " want " << wide::to_hex(want.v));
+        ++checked;
+      }
+    }
+  gmp_randclear(st);
+  MESSAGE(checked << " binary128 evaluations compared");
+  CHECK(mismatches == 0);
+}

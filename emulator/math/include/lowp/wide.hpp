@@ -10,6 +10,7 @@
 #include <string>
 
 #include "lowp/format.hpp"
+#include "lowp/math.hpp"
 #include "lowp/rounding.hpp"
 
 namespace lowp::wide {
@@ -55,6 +56,13 @@ result mul(mpfr_srcptr a, mpfr_srcptr b, const format& f, rounding mode, std::ui
 result div(mpfr_srcptr a, mpfr_srcptr b, const format& f, rounding mode, std::uint64_t random = 0, int rbits = 64);
 result sqrt(mpfr_srcptr a, const format& f, rounding mode, std::uint64_t random = 0, int rbits = 64);
 result fma(mpfr_srcptr a, mpfr_srcptr b, mpfr_srcptr c, const format& f, rounding mode, std::uint64_t random = 0, int rbits = 64);
+
+// Rounds fn(x) (y: second argument of atan2, pow, hypot; ignored otherwise) once to f, from
+// MPFR's value rounded to odd at p + 66 bits, with lowp::math's rules for special values: a NaN
+// result of NaN operands is a NaN rounded as round() rounds it, a domain error gives NaN with
+// invalid|nan_created, an exact infinity of finite operands adds divide_by_zero.
+result evaluate(math::function fn, mpfr_srcptr x, mpfr_srcptr y, const format& f, rounding mode,
+                std::uint64_t random = 0, int rbits = 64);
 
 // Parses a decimal or C99 hex number (also inf, infinity, nan; optional sign) into x, rounded to
 // odd at p + 66 bits for format f, so that round(x, f, ...) rounds the written value once.
