@@ -199,17 +199,20 @@ void check_format(const format& fmt) {
                        " has values outside binary64 (use the lowp::wide path)");
 }
 
-// Accepts y with one rounding where that is cheap: deterministic modes, 2^emin <= |y| < 2^1023.
-// There the rounding boundaries near y are the grid values (every mode) and the midpoints
-// (nearest modes), i.e. the multiples of a cell width 2^(e - m) or 2^(e - m - 1) in y's binade
-// [2^e, 2^(e+1)); underflow cannot occur and overflow is decided by the same boundaries (the
-// threshold is largest or largest + half a quantum). If the interval y -+ (2K + 1) ulp(y) stays
-// inside y's binade and strictly inside one cell, the exact value rounds as y does, with the
-// same ternary and flags. The test is done on y's integer significand.
+// Accepts y with one rounding where that is cheap: 2^emin <= |y| < 2^1023. There the rounding
+// boundaries near y are the grid values (every mode), the midpoints (nearest modes) and, in
+// stochastic rounding with a given random word, one threshold per quantum: the fraction
+// (R' + 1) / 2^rbits at and above which the magnitude goes away from zero (R' = the top rbits of
+// the word). Grid values and midpoints are the multiples of a cell width 2^(e - m) or
+// 2^(e - m - 1) in y's binade [2^e, 2^(e+1)); underflow cannot occur and overflow is decided by
+// the same boundaries (its threshold is largest or largest + half a quantum). If the interval
+// y -+ (2K + 1) ulp(y) stays inside y's binade, strictly inside one cell and on one side of the
+// stochastic threshold, the exact value rounds as y does, with the same ternary and flags. The
+// test is done on y's integer significand:
 //
 //   significand of y (53 bits):  [ cell index (53 - s bits) | position in the cell (s bits) ]
-inline bool decided_in_cell(double y, const format& fmt, rounding mode, round_result& out) {
-  if (is_stochastic(mode)) return false;
+inline bool decided_in_cell(double y, const format& fmt, rounding mode, std::uint64_t random,
+                            int rbits, round_result& out) {
   const std::uint64_t mag = __builtin_bit_cast(std::uint64_t, y) & ~detail::sign_mask;
   const int field = static_cast<int>(mag >> 52);
   if (field == 0 || field >= 0x7fe || field - 1023 < fmt.emin()) return false;
@@ -219,8 +222,16 @@ inline bool decided_in_cell(double y, const format& fmt, rounding mode, round_re
   const std::uint64_t sig = (mag & 0x000fffffffffffffULL) | (1ULL << 52);
   const std::uint64_t lo = sig - half_width, hi = sig + half_width;
   if ((lo >> 52) != 1 || (hi >> 52) != 1) return false;  // the interval leaves y's binade
-  if ((lo >> s) != (hi >> s) || (lo & ((std::uint64_t{1} << s) - 1)) == 0) return false;
-  out = lowp::round(y, fmt, mode);
+  const std::uint64_t cell_mask = (std::uint64_t{1} << s) - 1;
+  if ((lo >> s) != (hi >> s) || (lo & cell_mask) == 0) return false;
+  if (mode == rounding::stochastic) {
+    // Away from zero iff position * 2^rbits >= (R' + 1) * 2^s (both below 2^117).
+    const detail::uint128 threshold = (detail::uint128{random >> (64 - rbits)} + 1) << s;
+    const bool lo_away = (detail::uint128{lo & cell_mask} << rbits) >= threshold;
+    const bool hi_away = (detail::uint128{hi & cell_mask} << rbits) >= threshold;
+    if (lo_away != hi_away) return false;
+  }
+  out = lowp::round(y, fmt, mode, random, rbits);
   return true;
 }
 
@@ -320,7 +331,7 @@ round_result eval(double x, double y, const format& fmt, rounding mode, std::uin
   check_format(fmt);
   const double v = libm<F>(x, y);
   round_result r;
-  if (decided_in_cell(v, fmt, mode, r)) return r;
+  if (decided_in_cell(v, fmt, mode, random, rbits, r)) return r;
   if (decided(v, fmt, mode, random, rbits, r)) return r;
   if (std::isnan(v)) return nan_result(F, x, y, fmt, mode);  // C99 Annex F: NaN is exact here
   if (const int b = beyond_binary64<F>(x); b != 0) {
