@@ -254,52 +254,74 @@ inline bool decided(double y, const format& fmt, rounding mode, std::uint64_t ra
   return true;
 }
 
-// Returns the side of y on which the exact f(x) lies (-1 below, +1 above) where an identity
-// says so and y sits where the error interval alone cannot decide: y == x for the functions
-// that are x + O(x^3) at zero, y == +-1 for exp-like functions near 0 and for tanh, erf at
-// saturation. 0 when no identity applies. Each inequality is strict for every finite x != 0.
+// A strict bound on the exact f(x): f(x) < value (side -1) or f(x) > value (side +1).
+struct strict_bound {
+  double value;
+  int side;
+};
+
+// Fills `out` with the strict bounds that identities give for f(x) near where the error interval
+// alone cannot decide (f(x) ~ x at zero, f(x) ~ +-1, 2 at saturation); returns how many. Each
+// inequality holds strictly for every finite x != 0 it is given for.
 template <function F>
-int known_side(double x, double y) {
+int known_bounds(double x, strict_bound out[2]) {
   if (x == 0 || !std::isfinite(x)) return 0;
   const int sx = x > 0 ? 1 : -1;
-  if (y == x) {
-    switch (F) {
-      case function::sin: case function::atan: case function::tanh: case function::asinh:
-        return -sx;  // |sin x| < |x|, |atan x| < |x|, |tanh x| < |x|, |asinh x| < |x|
-      case function::tan: case function::asin: case function::atanh: case function::sinh:
-        return sx;   // |tan x| > |x|, |asin x| > |x|, |atanh x| > |x|, |sinh x| > |x|
-      case function::expm1: return 1;   // e^x - 1 > x
-      case function::log1p: return -1;  // ln(1 + x) < x
-      default: return 0;
-    }
+  switch (F) {
+    case function::sin: case function::atan: case function::asinh:
+      out[0] = {x, -sx};  // |sin x| < |x|, |atan x| < |x|, |asinh x| < |x|
+      return 1;
+    case function::tanh: case function::erf:
+      out[0] = {static_cast<double>(sx), -sx};  // |tanh x| < 1, |erf x| < 1
+      if (F == function::erf) return 1;
+      out[1] = {x, -sx};  // |tanh x| < |x|
+      return 2;
+    case function::tan:
+      if (!(x > -1.5 && x < 1.5)) return 0;  // |tan x| > |x| only on (-pi/2, pi/2)
+      out[0] = {x, sx};
+      return 1;
+    case function::asin: case function::atanh: case function::sinh:
+      out[0] = {x, sx};  // |asin x| > |x|, |atanh x| > |x|, |sinh x| > |x|
+      return 1;
+    case function::expm1:
+      out[0] = {x, 1};  // e^x - 1 > x
+      out[1] = {-1.0, 1};
+      return 2;
+    case function::log1p: out[0] = {x, -1}; return 1;  // ln(1 + x) < x
+    case function::exp: case function::exp2: case function::exp10:
+      out[0] = {1.0, sx};
+      return 1;
+    case function::cosh: out[0] = {1.0, 1}; return 1;
+    case function::cos:
+      out[0] = {1.0, -1};  // cos x = 1 only at multiples of 2 pi, never a binary64 != 0
+      return 1;
+    case function::erfc:
+      if (x > 0) return 0;
+      out[0] = {2.0, -1};
+      return 1;
+    default: return 0;
   }
-  if (y == 1) {
-    switch (F) {
-      case function::exp: case function::exp2: case function::exp10: return sx;
-      case function::cosh: return 1;
-      case function::cos: return -1;  // cos x = 1 only at multiples of 2 pi, never a binary64 != 0
-      case function::tanh: case function::erf: return -1;
-      default: return 0;
-    }
-  }
-  if (y == -1 && (F == function::tanh || F == function::erf || F == function::expm1)) return 1;
-  if (y == 2 && F == function::erfc) return -1;
-  return 0;
 }
 
-// Accepts y when the exact value is known to lie strictly on one side of it, within the error
-// bound: the half-open interval [y - margin, y) (or (y, y + margin]) rounds like its closed part
-// [y - margin, nextbelow(y)] because no rounding boundary of a deterministic mode lies strictly
-// between two adjacent binary64 values when p <= 52 (midpoints need p + 1 <= 53 bits).
-inline bool decided_one_sided(double y, int side, const format& fmt, rounding mode,
+// Accepts y when a strict bound clips its error interval: [y - margin, y + margin] cut to
+// values below (side -1) or above (side +1) `bound`. The open end at the bound rounds like the
+// adjacent binary64 value, because no rounding boundary of a deterministic mode lies strictly
+// between two adjacent binary64 values of the normal range when p <= 52 (midpoints need p + 1
+// <= 53 bits).
+inline bool decided_one_sided(double y, strict_bound bound, const format& fmt, rounding mode,
                               round_result& out) {
   if (is_stochastic(mode) || fmt.precision() > 52) return false;
   const std::uint64_t mag = __builtin_bit_cast(std::uint64_t, y) & ~detail::sign_mask;
   const int field = static_cast<int>(mag >> 52);
   if (field <= 1 || field >= 0x7fe) return false;
   const double margin = (2 * libm_error_bound_ulps + 1) * exp2i(field - 1075);
-  const double lo = side < 0 ? y - margin : std::nextafter(y, INFINITY);
-  const double hi = side < 0 ? std::nextafter(y, -INFINITY) : y + margin;
+  double lo = y - margin, hi = y + margin;
+  if (bound.side < 0 && hi >= bound.value) hi = std::nextafter(bound.value, -INFINITY);
+  if (bound.side > 0 && lo <= bound.value) lo = std::nextafter(bound.value, INFINITY);
+  if (!(lo <= hi)) return false;
+  const std::uint64_t lo_field = (__builtin_bit_cast(std::uint64_t, lo) & ~detail::sign_mask) >> 52;
+  const std::uint64_t hi_field = (__builtin_bit_cast(std::uint64_t, hi) & ~detail::sign_mask) >> 52;
+  if (lo_field <= 1 || hi_field <= 1) return false;  // keep clear of binary64's subnormals
   const round_result a = lowp::round(lo, fmt, mode);
   const round_result b = lowp::round(hi, fmt, mode);
   if (a.ternary == 0 || a.ternary != b.ternary || a.flags != b.flags ||
@@ -338,8 +360,10 @@ round_result eval(double x, double y, const format& fmt, rounding mode, std::uin
     const bool negative = F == function::sinh && x < 0;
     return round_beyond(b > 0, negative, fmt, mode, random, rbits);
   }
-  if (const int side = known_side<F>(x, v); side != 0 && decided_one_sided(v, side, fmt, mode, r))
-    return r;
+  strict_bound bounds[2];
+  const int n_bounds = known_bounds<F>(x, bounds);
+  for (int i = 0; i < n_bounds; ++i)
+    if (decided_one_sided(v, bounds[i], fmt, mode, r)) return r;
   const std::uint64_t mag = __builtin_bit_cast(std::uint64_t, v) & ~detail::sign_mask;
   const int field = static_cast<int>(mag >> 52);
   counters& c = fallback_table[static_cast<int>(F)];
