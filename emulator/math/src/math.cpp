@@ -331,18 +331,21 @@ inline bool decided_one_sided(double y, strict_bound bound, const format& fmt, r
   return true;
 }
 
-// Returns +1 when |f(x)| is certainly above 2^1025, -1 when certainly below 2^-1076 (by the
-// argument alone: exp(710) > 2^1024.3, exp(-746) < 2^-1076.2, ...), else 0. Every format that
-// fits binary64 rounds such values like the MPFR path's stand-ins (see mpfr_path).
+// Returns +1 when |f(x)| is certainly at least 2^1024 (above the largest value of every format
+// that fits binary64, also after truncation to its precision), -1 when certainly below 2^-1140
+// (below 2^-64 of the smallest quantum, 2^-1074, so that even the first 64 fraction bits that
+// stochastic rounding reads are zero), else 0, by the argument alone: exp(709.79) > 2^1024.01,
+// exp(-791) < 2^-1141.1, ... Such values round like the MPFR path's stand-ins (see mpfr_path).
 template <function F>
 int beyond_binary64(double x) {
   if (!std::isfinite(x)) return 0;  // exp(inf) = inf and exp(-inf) = 0 are exact
   switch (F) {
-    case function::exp: return x > 711 ? 1 : x < -747 ? -1 : 0;
-    case function::exp2: return x > 1026 ? 1 : x < -1077 ? -1 : 0;
-    case function::exp10: return x > 309 ? 1 : x < -325 ? -1 : 0;
-    case function::expm1: return x > 711 ? 1 : 0;
-    case function::sinh: case function::cosh: return (x > 712 || x < -712) ? 1 : 0;
+    case function::exp: return x > 709.79 ? 1 : x < -791 ? -1 : 0;
+    case function::exp2: return x >= 1024 ? 1 : x < -1140 ? -1 : 0;
+    case function::exp10: return x > 308.26 ? 1 : x < -344 ? -1 : 0;
+    case function::expm1: return x > 709.79 ? 1 : 0;
+    // sinh, cosh >= e^|x| / 2 - 1/2: above 2^1024 for |x| > 710.48.
+    case function::sinh: case function::cosh: return (x > 710.49 || x < -710.49) ? 1 : 0;
     default: return 0;
   }
 }

@@ -317,3 +317,54 @@ TEST_CASE("math: libm stays within the assumed error bound on random inputs") {
     CHECK(worst <= math::libm_error_bound_ulps / 4.0);
   }
 }
+
+TEST_CASE("math: stochastic rounding of results far below and above the normal range") {
+  // Results near binary64's subnormals and beyond its range, in targets whose smallest quantum
+  // is 2^-1074 (binary64) or 2^-1032 (E11M10): value and ternary against the exact-fraction
+  // rule, for random words at and around the threshold.
+  mismatch_log log;
+  long checked = 0;
+  const format targets[] = {formats::binary64, parse_format("E11M10"), formats::binary16};
+  const double args[] = {-745.0, -745.5, -746.0, -750.0, -760.0, -790.0, -791.5, -800.0,
+                         -1000.0, 709.0, 709.9, 710.5, 800.0};
+  for (const format& f : targets)
+    for (function fn : {function::exp, function::exp2, function::exp10, function::sinh})
+      for (double a : args) {
+        const double x = fn == function::exp2 ? a * 1.4426950408889634
+                         : fn == function::exp10 ? a * 0.4342944819032518 : a;
+        const exact_value e(fn, x, 0.0);
+        if (!mpfr_regular_p(e.get())) continue;
+        const bool negative = mpfr_sgn(e.get()) < 0;
+        const round_result toward = e.rounded(f, rounding::toward_zero);
+        const round_result away = e.rounded(f, negative ? rounding::down : rounding::up);
+        if (toward.ternary == 0) continue;
+        // The exact fraction's first 64 bits: (|f(x)| - |toward|) / (|away| - |toward|).
+        std::uint64_t frac64 = 0;
+        const bool overflowed = (away.flags & flag::overflow) != 0;
+        if (!overflowed) {
+          mpfr_t d, q;
+          mpfr_inits2(600, d, q, static_cast<mpfr_ptr>(nullptr));
+          mpfr_abs(d, e.get(), MPFR_RNDN);
+          mpfr_sub_d(d, d, std::fabs(toward.value), MPFR_RNDN);
+          mpfr_set_d(q, std::fabs(away.value) - std::fabs(toward.value), MPFR_RNDN);
+          mpfr_div(d, d, q, MPFR_RNDZ);
+          mpfr_mul_2ui(d, d, 64, MPFR_RNDN);
+          mpfr_floor(d, d);
+          frac64 = mpfr_get_uj(d, MPFR_RNDN);
+          mpfr_clears(d, q, static_cast<mpfr_ptr>(nullptr));
+        }
+        for (std::uint64_t r : {std::uint64_t{0}, std::uint64_t{1}, frac64 - 1, frac64, frac64 + 1,
+                                ~std::uint64_t{0}}) {
+          const round_result got = math::evaluate(fn, x, 0.0, f, rounding::stochastic, r);
+          // Beyond the largest value every stochastic rounding overflows like rounding away.
+          const bool want_away = overflowed || r < frac64;
+          const round_result& want = want_away ? away : toward;
+          if (bits_of(got.value) != bits_of(want.value) || got.ternary != want.ternary)
+            log.add(fn, x, 0.0, f, "sr", got, want);
+          ++checked;
+        }
+      }
+  MESSAGE(checked << " cases");
+  CHECK(checked > 300);
+  CHECK(log.count == 0);
+}
