@@ -96,6 +96,44 @@ TEST_CASE("math: edge inputs, every function, format and deterministic mode") {
   CHECK(log.count == 0);
 }
 
+TEST_CASE("math: every code of e4m3fn, e5m2 and e2m1fn, one-argument functions, every mode") {
+  mismatch_log log;
+  long cases = 0;
+  for (const format& f : {formats::e4m3fn, formats::e5m2, formats::e2m1fn})
+    for (function fn : all_functions) {
+      if (math::arity(fn) != 1) continue;
+      for (std::uint64_t code = 0; code < (std::uint64_t{1} << f.width()); ++code) {
+        const std::optional<double> x = decode(code, f);
+        if (!x) continue;
+        check_all_modes(fn, *x, 0.0, f, log);
+        ++cases;
+      }
+    }
+  MESSAGE(cases << " codes x functions");
+  CHECK(log.count == 0);
+}
+
+TEST_CASE("math: every pair of codes of e3m2fn and e2m1fn (and e4m3fn) for atan2, pow, hypot") {
+  // e4m3fn's 65536 pairs take seconds: only with LOWP_MATH_ALL_PAIRS=1 (the exhaustive run).
+  std::vector<format> fs = {formats::e3m2fn, formats::e2m1fn};
+  if (std::getenv("LOWP_MATH_ALL_PAIRS")) fs.push_back(formats::e4m3fn);
+  mismatch_log log;
+  long cases = 0;
+  for (const format& f : fs) {
+    std::vector<double> values;
+    for (std::uint64_t code = 0; code < (std::uint64_t{1} << f.width()); ++code)
+      if (const std::optional<double> v = decode(code, f)) values.push_back(*v);
+    for (function fn : {function::atan2, function::pow, function::hypot})
+      for (double x : values)
+        for (double y : values) {
+          check_all_modes(fn, x, y, f, log);
+          ++cases;
+        }
+  }
+  MESSAGE(cases << " pairs x functions");
+  CHECK(log.count == 0);
+}
+
 TEST_CASE("math: exact special values") {
   using math::exp;
   const format h = formats::binary16;
