@@ -112,11 +112,13 @@ struct wide_format {
 
 }  // namespace
 
-TEST_CASE("wide: binary128, E8M60, E11M60 against MPFR's subnormalize recipe") {
+TEST_CASE("wide: binary128, E8M60, E11M60, E20M200, E15M3, E12M10 against MPFR's recipe") {
   const wide_format fs[] = {{"E15M112", ieee_format(15, 112)},
                             {"E8M60", ieee_format(8, 60)},
                             {"E11M60", ieee_format(11, 60)},
-                            {"E20M200", ieee_format(20, 200)}};
+                            {"E20M200", ieee_format(20, 200)},
+                            {"E15M3", ieee_format(15, 3)},
+                            {"E12M10", ieee_format(12, 10)}};
   std::mt19937_64 rng(17);
   long mismatches = 0, checked = 0;
   for (const wide_format& w : fs) {
