@@ -8,6 +8,9 @@ if(TARGET lowp_reference)
   list(APPEND _lowp_libs lowp_reference)
   set(LOWP_HAS_REFERENCE ON)
 endif()
+if(TARGET lowp_math)  # built with lowp_reference (both need MPFR)
+  list(APPEND _lowp_libs lowp_math)
+endif()
 install(TARGETS ${_lowp_libs} EXPORT lowpTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
@@ -19,6 +22,10 @@ install(DIRECTORY ${PROJECT_SOURCE_DIR}/emulator/include/lowp
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 if(LOWP_HAS_REFERENCE)
   install(DIRECTORY ${PROJECT_SOURCE_DIR}/emulator/reference/include/lowp
+          DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+endif()
+if(TARGET lowp_math)
+  install(DIRECTORY ${PROJECT_SOURCE_DIR}/emulator/math/include/lowp
           DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 endif()
 set(LOWP_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/lowp)

@@ -1,6 +1,7 @@
 // Implements the `lowp` command-line tool: option parsing, the streaming line reader and writer,
 // and the round / encode / decode / op / info commands.
 #include "lowp_cli.hpp"
+#include "lowp_cli_wide.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -82,6 +83,10 @@ constexpr const char* usage_text =
     "          OP is add, sub, mul, div, sqrt or fma; each line holds its operands (1 for\n"
     "          sqrt, 3 for fma: a b c gives a*b+c, else 2) separated by spaces; the exact\n"
     "          result on the binary64 operands is rounded once to FORMAT, printed in %a form\n"
+    "  formats beyond binary64 (E > 11 or p > 53, e.g. E15M112 = binary128): round reads\n"
+    "          each number exactly and rounds it once; op reads its operands to nearest at\n"
+    "          FORMAT's precision and rounds the exact result once; results are printed in\n"
+    "          MPFR's %Ra hex form (GNU MPFR does the arithmetic)\n"
     "  decode  -f FORMAT\n"
     "          read codes in hex (0x optional) and print their values in %a form\n"
     "  info    -f FORMAT\n"
@@ -134,6 +139,7 @@ struct options {
   int rbits = 64;
   bool flags = false;
   op_info op{"add", op_kind::add, 2};  // lowp op only
+  bool wide = false;  // a format beyond binary64: round and op go to run_wide (MPFR)
 };
 
 std::string mode_list() {
@@ -246,13 +252,17 @@ options parse_options(int argc, char** argv) {
   }
   if (!o.fmt)
     throw cli_error{"lowp " + std::string(name) + " needs -f FORMAT (see lowp --help)", exit_usage};
-  if (!o.fmt->fits_binary64())
+  if (!o.fmt->fits_binary64() && (o.cmd == command::round || o.cmd == command::op))
+    o.wide = true;
+  else if (!o.fmt->fits_binary64())
     throw cli_error{"format '" + std::string(o.format_text) + "' is beyond binary64 (precision " +
                         std::to_string(o.fmt->precision()) + ", emin " +
                         std::to_string(o.fmt->emin()) + ", emax " + std::to_string(o.fmt->emax()) +
-                        "); only formats whose values are all binary64 values are supported",
+                        "); lowp " + std::string(name) +
+                        " supports only formats whose values are all binary64 values (round"
+                        " and op take wider ones)",
                     exit_usage};
-  if (o.fmt->width() > 64)
+  if (o.fmt->width() > 64 && !o.wide)
     throw cli_error{"format '" + std::string(o.format_text) + "' is wider than 64 bits",
                     exit_usage};
   if (rounds) {
@@ -657,6 +667,10 @@ int run_cli(int argc, char** argv, std::istream& in, std::ostream& out, std::ost
     }
     const options o = parse_options(argc, argv);
     if (o.cmd == command::info) return run_info(*o.fmt, out);
+    if (o.wide)
+      return run_wide({o.cmd == command::op, o.op.name, o.op.arity, *o.fmt, *o.mode, o.seed,
+                       o.rbits, o.flags},
+                      in, out, err);
     return run_stream(o, in, out, err);
   } catch (const cli_error& e) {
     out.flush();
