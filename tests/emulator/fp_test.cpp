@@ -188,6 +188,29 @@ std::vector<double> random_values(const format& f, std::size_t n, std::uint64_t 
   return v;
 }
 
+// Checks construction from binary64 (the fast rounding for fast-path formats) against lowp::round
+// on random binary64 values around F's range, in every deterministic mode.
+template <class T>
+long check_construction(std::size_t n) {
+  constexpr format F = T::format_value;
+  random_stream s(99);
+  long bad = 0;
+  const int lo = F.emin() - F.mantissa_bits - 3, hi = F.emax() + 3;
+  for (std::uint64_t i = 0; i < n; ++i) {
+    const std::uint64_t r = s(i);
+    const int e = lo + static_cast<int>((r >> 52) % static_cast<std::uint64_t>(hi - lo + 1));
+    const double d = std::ldexp(static_cast<double>(r & 0xfffffffffffffULL) * 0x1p-52 + 1.0, e) *
+                     ((r >> 63) ? -1.0 : 1.0);
+    if (bits_of(T(d).value()) != bits_of(lowp::round(d, F, T::rounding_mode).value)) ++bad;
+  }
+  return bad;
+}
+
+template <format F, std::size_t... I>
+long construction_all_modes(std::size_t n, std::index_sequence<I...>) {
+  return (check_construction<fp<F, deterministic_roundings[I]>>(n) + ...);
+}
+
 template <format F, std::size_t... I>
 long random_all_modes(std::size_t n, std::index_sequence<I...>) {
   const std::vector<double> a = random_values(F, n, 1), b = random_values(F, n, 2);
@@ -237,6 +260,16 @@ TEST_CASE("fp agrees with ops.hpp bit for bit on random pairs of wider formats")
   CHECK(random_all_modes<e8m30>(10000, all_modes) == 0);
   CHECK(random_all_modes<ieee_format(11, 12)>(10000, all_modes) == 0);
   CHECK(random_all_modes<binary16_ftz>(10000, all_modes) == 0);
+}
+
+TEST_CASE("construction rounds like lowp::round in every deterministic mode") {
+  constexpr auto modes = std::make_index_sequence<std::size(deterministic_roundings)>{};
+  CHECK(construction_all_modes<formats::bfloat16>(50000, modes) == 0);
+  CHECK(construction_all_modes<formats::binary16>(50000, modes) == 0);
+  CHECK(construction_all_modes<formats::e4m3fn>(50000, modes) == 0);
+  CHECK(construction_all_modes<formats::e5m2fnuz>(50000, modes) == 0);
+  CHECK(construction_all_modes<formats::binary32>(50000, modes) == 0);
+  CHECK(construction_all_modes<ieee_format(8, 24)>(50000, modes) == 0);
 }
 
 TEST_CASE("binary64-then-round is wrong in directed modes; fp is not") {

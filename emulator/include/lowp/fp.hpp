@@ -159,7 +159,11 @@ class fp {
   friend constexpr fp operator*(fp a, fp b) {
     if constexpr (fast_path) {
       const double r = a.v_ * b.v_;
-      if (r == r) [[likely]] return from_value(round_once(r));
+      if constexpr (is_stochastic(Mode)) {
+        if (r == r) [[likely]] return from_value(round_once(r));
+      } else {
+        if (r == r) [[likely]] return from_value(round_fast(r));
+      }
     }
     return from_value(exact([](double x, double y, std::uint64_t rnd, int rb) {
       return lowp::mul(x, y, F, Mode, rnd, rb);
@@ -285,14 +289,60 @@ class fp {
   struct raw_tag {};
   constexpr fp(double v, raw_tag) noexcept : v_(v) {}
 
-  // Rounds a fast-path binary64 result (deterministic nearest modes only).
-  static constexpr double round_fast(double r) noexcept { return lowp::round(r, F, Mode).value; }
+  // Rounds a binary64 value to F in a deterministic mode (fast-path formats only). Where both
+  // |r| and the result lie in [2^emin, largest] (|r| in that range suffices: the ends are values
+  // of F), rounding is an integer operation on the binary64 pattern, whose low 52 - m bits are
+  // the fraction below F's last significand bit:
+  //
+  //   r:  [ s | exponent (11) | F's m bits | fraction (52 - m bits) ]
+  //
+  // Nearest modes add just under or exactly half a unit (plus the last kept bit for ties to
+  // even) and clear the fraction; a carry out of the significand steps the exponent, which is
+  // the right result. Directed modes truncate and step by one unit when the fraction is nonzero
+  // and the direction points away from zero; odd truncates and sets the last kept bit. Anything
+  // else (zero, subnormal results, overflow, inf, NaN) goes to lowp::round.
+  static constexpr double round_fast(double r) noexcept {
+    constexpr int shift = 52 - F.mantissa_bits;
+    constexpr std::uint64_t unit = std::uint64_t{1} << shift;
+    constexpr std::uint64_t half = unit >> 1;
+    constexpr std::uint64_t low = unit - 1;
+    constexpr std::uint64_t lo = __builtin_bit_cast(std::uint64_t, F.smallest_normal());
+    constexpr std::uint64_t hi = __builtin_bit_cast(std::uint64_t, F.largest());
+    const std::uint64_t b = __builtin_bit_cast(std::uint64_t, r);
+    const std::uint64_t mag = b & ~detail::sign_mask;
+    if (mag - lo <= hi - lo) [[likely]] {
+      const bool negative = (b >> 63) != 0;
+      const bool inexact = (b & low) != 0;
+      std::uint64_t out = 0;
+      if constexpr (Mode == rounding::nearest_even) {
+        out = (b + (half - 1) + ((b >> shift) & 1)) & ~low;
+      } else if constexpr (Mode == rounding::nearest_away) {
+        out = (b + half) & ~low;
+      } else if constexpr (Mode == rounding::nearest_zero) {
+        out = (b + (half - 1)) & ~low;
+      } else if constexpr (Mode == rounding::toward_zero) {
+        out = b & ~low;
+      } else if constexpr (Mode == rounding::up) {
+        out = (b & ~low) + ((inexact && !negative) ? unit : 0);
+      } else if constexpr (Mode == rounding::down) {
+        out = (b & ~low) + ((inexact && negative) ? unit : 0);
+      } else if constexpr (Mode == rounding::odd) {
+        out = (b & ~low) | (inexact ? unit : 0);
+      } else {
+        static_assert(!is_stochastic(Mode), "stochastic modes need a random word");
+      }
+      return __builtin_bit_cast(double, out);
+    }
+    return lowp::round(r, F, Mode).value;
+  }
 
   // Rounds an exact binary64 value once, drawing a random word in stochastic modes.
   static constexpr double round_once(double x) {
     if constexpr (is_stochastic(Mode)) {
       sr_generator& g = current_generator();
       return lowp::round(x, F, Mode, g.next(), g.rbits()).value;
+    } else if constexpr (fast_path) {
+      return round_fast(x);
     } else {
       return lowp::round(x, F, Mode).value;
     }
