@@ -7,6 +7,7 @@
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <concepts>
@@ -120,7 +121,7 @@ T fp_op(int op, T a, T b) {
   }
 }
 
-// Checks T's + - * / and sqrt against ops.hpp on the given operand values (values of T's format),
+// Checks T's + - * / sqrt and fma against ops.hpp on the given operand values (values of T's format),
 // all pairs. In stochastic modes both sides draw word i of the same stream for their i-th
 // rounding, so they must agree on every bit as well. Returns the number of mismatches.
 template <class T>
@@ -150,6 +151,19 @@ long check_against_ops(const std::vector<double>& a_values, const std::vector<do
   for (double a : a_values) {
     const double want = lowp::sqrt(a, F, M, is_stochastic(M) ? ref(counter++) : 0).value;
     if (bits_of(sqrt(T::from_value(a)).value()) != bits_of(want)) ++bad;
+  }
+  // fma on random triples of the operands (a product next to a tiny addend comes up often:
+  // random codes are small as often as large).
+  const random_stream pick(5);
+  const std::size_t triples = std::min<std::size_t>(100000, a_values.size() * b_values.size());
+  for (std::size_t i = 0; i < triples; ++i) {
+    const std::uint64_t r = pick(i);
+    const double x = a_values[(r & 0xffffff) % a_values.size()];
+    const double y = b_values[((r >> 24) & 0xffffff) % b_values.size()];
+    const double z = a_values[(r >> 48) % a_values.size()];
+    const double want = lowp::fma(x, y, z, F, M, is_stochastic(M) ? ref(counter++) : 0).value;
+    if (bits_of(fma(T::from_value(x), T::from_value(y), T::from_value(z)).value()) != bits_of(want))
+      ++bad;
   }
   CHECK(gen.counter() == (is_stochastic(M) ? counter : 0));
   return bad;

@@ -36,10 +36,13 @@
 //     tie goes to is decided in the second rounding only, so the argument holds for every tie
 //     rule. Results in F's subnormal range are rounded on a coarser grid (fewer digits), for
 //     which the same margins hold.
-//   - Directed, odd and stochastic modes of add, sub, div, sqrt, and fma in every mode, take the
-//     exact path of ops.hpp: there binary64 rounding can land exactly on a value of F that the
-//     exact result is not (1 + 2^-100 in bfloat16 rounded up: binary64 gives 1, the answer is
-//     1 + 2^-7), and stochastic rounding needs the exact fraction.
+//   - Directed and odd modes of add and sub, and fma in every deterministic mode: binary64
+//     round-to-nearest then rounding again is wrong there (1 + 2^-100 in bfloat16 rounded up:
+//     binary64 gives 1, the answer is 1 + 2^-7), so the binary64 sum is first turned into the
+//     sum rounded to odd with TwoSum's exact error (see sum_to_odd), which rounds correctly
+//     to F in every deterministic mode when p + 2 <= 53.
+//   - Directed and odd modes of div and sqrt, and stochastic modes of everything but mul, take
+//     the exact path of ops.hpp (stochastic rounding needs the exact fraction).
 //   - A NaN from the binary64 operation goes to the exact path too, so NaN signs and payloads
 //     are ops.hpp's (hardware invalid operations give a negative default NaN on x86).
 // fp_test checks the fast path bit for bit against ops.hpp on every pair of codes of the 8-bit
@@ -142,6 +145,9 @@ class fp {
     if constexpr (fast_nearest) {
       const double r = a.v_ + b.v_;
       if (r == r) [[likely]] return from_value(round_fast(r));
+    } else if constexpr (fast_path && !is_stochastic(Mode)) {
+      const double r = a.v_ + b.v_;
+      if (r != 0 && r - r == 0) [[likely]] return from_value(round_fast(sum_to_odd(a.v_, b.v_, r)));
     }
     return from_value(exact([](double x, double y, std::uint64_t rnd, int rb) {
       return lowp::add(x, y, F, Mode, rnd, rb);
@@ -151,6 +157,9 @@ class fp {
     if constexpr (fast_nearest) {
       const double r = a.v_ - b.v_;
       if (r == r) [[likely]] return from_value(round_fast(r));
+    } else if constexpr (fast_path && !is_stochastic(Mode)) {
+      const double r = a.v_ - b.v_;
+      if (r != 0 && r - r == 0) [[likely]] return from_value(round_fast(sum_to_odd(a.v_, -b.v_, r)));
     }
     return from_value(exact([](double x, double y, std::uint64_t rnd, int rb) {
       return lowp::sub(x, y, F, Mode, rnd, rb);
@@ -204,6 +213,11 @@ class fp {
   }
   // Returns a * b + c rounded once.
   friend constexpr fp fma(fp a, fp b, fp c) {
+    if constexpr (fast_path && !is_stochastic(Mode)) {
+      const double p = a.v_ * b.v_;  // exact (2p <= 53 bits, normal range)
+      const double r = p + c.v_;
+      if (r != 0 && r - r == 0) [[likely]] return from_value(round_fast(sum_to_odd(p, c.v_, r)));
+    }
     return from_value(exact([](double x, double y, double z, std::uint64_t rnd, int rb) {
       return lowp::fma(x, y, z, F, Mode, rnd, rb);
     }, a.v_, b.v_, c.v_));
@@ -334,6 +348,22 @@ class fp {
       return __builtin_bit_cast(double, out);
     }
     return lowp::round(r, F, Mode).value;
+  }
+
+  // Returns x + y rounded to odd at binary64's precision, given r = x + y rounded to nearest
+  // (finite, nonzero): TwoSum's error term e = (x + y) - r is exact, and when it is nonzero the
+  // odd one of r and its neighbour toward e is the round-to-odd result. Rounding that once more
+  // to F (p + 2 <= 53) equals rounding x + y once in every deterministic mode (S. Boldo and
+  // G. Melquiond, "Emulation of FMA and correctly rounded sums: proved algorithms using rounding
+  // to odd", IEEE TC 57(4), 2008): a value rounded to odd is never a value of F or a midpoint
+  // of F (both have an even last bit at 53 bits) unless it is exact, and never crosses one.
+  // This gives the directed and odd modes of + and -, and fma in every deterministic mode
+  // (x = a * b is exact for fast-path formats).
+  static constexpr double sum_to_odd(double x, double y, double r) noexcept {
+    const double bb = r - x;
+    const double e = (x - (r - bb)) + (y - bb);
+    if (e == 0 || (__builtin_bit_cast(std::uint64_t, r) & 1) != 0) return r;
+    return detail::next64(r, e > 0);
   }
 
   // Rounds an exact binary64 value once, drawing a random word in stochastic modes.
