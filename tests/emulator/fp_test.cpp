@@ -263,6 +263,7 @@ TEST_CASE("fp agrees with ops.hpp bit for bit on every pair of codes of the smal
   CHECK(exhaustive_all_modes<formats::e2m1fn>(all_modes) == 0);
   CHECK(exhaustive_all_modes<ieee_format(3, 4)>(all_modes) == 0);
   CHECK(exhaustive_all_modes<e4m3fn_sat>(all_modes) == 0);
+  CHECK(exhaustive_all_modes<e5m2_unsigned>(all_modes) == 0);
 }
 
 TEST_CASE("fp agrees with ops.hpp bit for bit on random pairs of wider formats") {
@@ -284,6 +285,7 @@ TEST_CASE("construction rounds like lowp::round in every deterministic mode") {
   CHECK(construction_all_modes<formats::e5m2fnuz>(50000, modes) == 0);
   CHECK(construction_all_modes<formats::binary32>(50000, modes) == 0);
   CHECK(construction_all_modes<ieee_format(8, 24)>(50000, modes) == 0);
+  CHECK(construction_all_modes<e5m2_unsigned>(50000, modes) == 0);
 }
 
 TEST_CASE("binary64-then-round is wrong in directed modes; fp is not") {

@@ -99,7 +99,13 @@ long compare_one(const std::vector<double>& in) {
     CHECK(ca == 0);
   }
   long bad = 0;
-  for (std::size_t i = 0; i < a.size() && i < b.size(); ++i) bad += a[i] != b[i];
+  for (std::size_t i = 0; i < a.size() && i < b.size(); ++i) {
+    if (a[i] != b[i] && bad == 0)
+      MESSAGE("first mismatch: " << to_string(F) << " " << short_name(M) << " output " << i
+                                 << " (op " << i % 17 << " of triple " << i / 17 << "): fp "
+                                 << std::hex << a[i] << " number " << b[i] << std::dec);
+    bad += a[i] != b[i];
+  }
   return bad;
 }
 

@@ -323,7 +323,9 @@ class fp {
     constexpr std::uint64_t lo = __builtin_bit_cast(std::uint64_t, F.smallest_normal());
     constexpr std::uint64_t hi = __builtin_bit_cast(std::uint64_t, F.largest());
     const std::uint64_t b = __builtin_bit_cast(std::uint64_t, r);
-    const std::uint64_t mag = b & ~detail::sign_mask;
+    // Unsigned formats: a negative r keeps its sign bit here, falls outside and goes to
+    // lowp::round (NaN).
+    const std::uint64_t mag = F.is_signed ? b & ~detail::sign_mask : b;
     if (mag - lo <= hi - lo) [[likely]] {
       const bool negative = (b >> 63) != 0;
       const bool inexact = (b & low) != 0;
