@@ -1,0 +1,558 @@
+// Implements the block quantizer of block.hpp: per-block scales by rule, element rounding through
+// lowp::round (power-of-two scales: the exact v * 2^-e) or lowp::div (other scales: the exact
+// quotient rounded once), parallel over blocks, packing and error metrics.
+#include "lowp/block.hpp"
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <limits>
+
+#include "lowp/bits.hpp"
+#include "lowp/flags.hpp"
+#include "lowp/ops.hpp"
+#include "lowp/random.hpp"
+#include "lowp/round.hpp"
+#include "parallel_chunks.hpp"
+
+namespace lowp {
+
+block_counters& block_counters::operator+=(const block_counters& o) noexcept {
+  elements += o.elements;
+  blocks += o.blocks;
+  clipped += o.clipped;
+  saturated += o.saturated;
+  flushed += o.flushed;
+  nan += o.nan;
+  nan_blocks += o.nan_blocks;
+  zero_blocks += o.zero_blocks;
+  return *this;
+}
+
+std::string block_spec::validate() const {
+  if (element.is_integer) {
+    if (element.int_bits < 2 || element.int_bits > 32) return "integer elements need 2..32 bits";
+    if (element.fraction_bits < -64 || element.fraction_bits > 64)
+      return "integer fraction bits must be -64..64";
+  } else {
+    if (std::string why = element.fp.validate(); !why.empty()) return "element format: " + why;
+    if (!element.fp.fits_binary64() || element.fp.width() > 32)
+      return "element format must fit binary64 and 32 bits";
+    if (!element.fp.has_zero) return "element format needs a zero";
+  }
+  if (has_scale) {
+    if (std::string why = scale.validate(); !why.empty()) return "scale format: " + why;
+    if (!scale.fits_binary64() || scale.width() > 32)
+      return "scale format must fit binary64 and 32 bits";
+    if (!scale.has_nan()) return "scale format needs a NaN code (NaN/inf blocks)";
+  }
+  if (tensor_scale && (!has_scale || rule != scale_rule::amax))
+    return "a tensor scale needs a block scale and the amax rule";
+  return {};
+}
+
+std::optional<block_spec> find_block_preset(std::string_view name) {
+  for (const auto& p : block_presets)
+    if (p.name == name) return p.value;
+  return std::nullopt;
+}
+
+std::size_t block_count(std::size_t rows, std::size_t cols, const block_spec& spec) {
+  const std::size_t tr = spec.tile_rows ? spec.tile_rows : rows;
+  const std::size_t tc = spec.tile_cols ? spec.tile_cols : cols;
+  if (rows == 0 || cols == 0) return 0;
+  return ((rows + tr - 1) / tr) * ((cols + tc - 1) / tc);
+}
+
+namespace {
+
+constexpr std::uint64_t scale_stream_bit = 0x8000000000000000ULL;
+
+// Element rounding of one exact quotient, with what the counters need.
+struct element_result {
+  double value;
+  std::uint32_t code;
+  unsigned flags;
+};
+
+// The plan of an integer element: a finite format whose grid is k * 2^-f for 0 <= k <= 2^b - 1
+// (one normal binade of 2^(b-1) quanta above the subnormals), so lowp::round gives every mode;
+// the result is then clamped to the integer range.
+format integer_grid(const element_format& e) {
+  const int m = e.int_bits - 1;
+  format g{1, m, 2 - e.int_bits + e.fraction_bits, true, true, subnormal_mode::on,
+           specials_mode::finite, overflow_mode::saturate};
+  return g;
+}
+
+struct element_plan {
+  element_format e;
+  format grid;      // the lowp format rounded to (integers: integer_grid)
+  double largest;   // max_elem
+  double hi, lo;    // integer range (as values)
+  int emax;
+};
+
+element_plan make_plan(const element_format& e) {
+  element_plan p{e, e.is_integer ? integer_grid(e) : e.fp, e.largest(), 0, 0, e.emax()};
+  if (e.is_integer) {
+    p.hi = p.largest;
+    p.lo = e.symmetric ? -p.largest : -std::ldexp(1.0, e.int_bits - 1 - e.fraction_bits);
+  }
+  return p;
+}
+
+// Finishes a rounding r of an element: integers clamp to their range (+0 for zero).
+element_result finish_element(const round_result& r, const element_plan& p) {
+  element_result out{r.value, 0, r.flags};
+  if (p.e.is_integer) {
+    double v = r.value;
+    if (std::isnan(v)) return out;  // no integer code stands for NaN: code 0
+    if (v > p.hi) {
+      v = p.hi;
+      out.flags |= flag::saturated | flag::overflow;
+    } else if (v < p.lo) {
+      v = p.lo;
+      out.flags |= flag::saturated | flag::overflow;
+    }
+    if (v == 0) v = 0.0;
+    out.value = v;
+    const auto k = static_cast<std::int64_t>(std::ldexp(v, p.e.fraction_bits));
+    const std::uint64_t mask = (std::uint64_t{1} << p.e.int_bits) - 1;
+    out.code = static_cast<std::uint32_t>(static_cast<std::uint64_t>(k) & mask);
+    return out;
+  }
+  if (std::isnan(r.value)) {
+    const std::optional<std::uint64_t> c = nan_code(p.grid);
+    out.code = c ? static_cast<std::uint32_t>(*c) : 0;
+  } else {
+    const std::optional<std::uint64_t> c = encode(r.value, p.grid);
+    out.code = c ? static_cast<std::uint32_t>(*c) : 0;
+  }
+  return out;
+}
+
+// The powers of two a scale format holds: exponents lo..hi.
+struct pow2_range {
+  int lo, hi;
+};
+pow2_range pow2_range_of(const format& s) {
+  const bool sub = s.has_zero && s.subnormals == subnormal_mode::on;
+  return {sub ? s.emin() - s.mantissa_bits : s.emin(), s.emax()};
+}
+
+// The scale of one block: dequantized = element * value (* s_t).
+struct block_scale {
+  enum kind_t { zero, pow2, general, nan } kind = pow2;
+  int e = 0;            // pow2: scale 2^e
+  double value = 1.0;   // the scale's value (zero kind: the value of code 0)
+  double divisor = 1.0; // the exact divisor of the elements: 2^e, or s_b (* s_t)
+  std::uint32_t code = 0;
+};
+
+struct context {
+  const block_spec* spec = nullptr;
+  const block_options* opt = nullptr;
+  element_plan plan{};
+  random_stream elem_random;
+  random_stream scale_random;
+  format scale_sat;  // the scale format, saturating (amax rule)
+  pow2_range range{0, 0};
+  double s_t = 1.0;  // tensor scale
+  bool tensor_zero = false;
+  bool stochastic = false;
+  std::size_t rows = 0, cols = 0, tr = 1, tc = 1, nbc = 1;
+};
+
+std::uint32_t code_of(double v, const format& s) {
+  const std::optional<std::uint64_t> c = encode(v, s);
+  return c ? static_cast<std::uint32_t>(*c) : 0;
+}
+
+// True when amax / 2^e rounded in the element mode (word: the block max's random word) lies
+// beyond max_elem, with the element format's exponent range unbounded above.
+bool overflows(double amax, int e, const context& cx, std::uint64_t word) {
+  const round_result r =
+      lowp::div(amax, exp2i(e), cx.plan.grid, cx.opt->mode, word, cx.opt->rbits);
+  if (cx.plan.e.is_integer) return r.value > cx.plan.hi;
+  return (r.flags & flag::overflow) != 0;
+}
+
+// Chooses the scale of a block with finite nonzero amax.
+block_scale choose_scale(double amax, std::uint64_t amax_word, std::size_t block,
+                         const context& cx) {
+  const block_spec& sp = *cx.spec;
+  block_scale s;
+  if (sp.rule == scale_rule::amax) {
+    const double t = cx.plan.largest * cx.s_t;  // exact: both significands are short
+    const std::uint64_t word =
+        is_stochastic(sp.scale_rounding) ? cx.scale_random(block) : 0;
+    const round_result r =
+        lowp::div(amax, t, cx.scale_sat, sp.scale_rounding, word, cx.opt->rbits);
+    if (r.value == 0) {
+      s.kind = block_scale::zero;
+      s.code = 0;
+      s.value = *decode(0, sp.scale);
+      s.divisor = 0;
+      return s;
+    }
+    s.kind = block_scale::general;
+    s.value = r.value;
+    s.divisor = r.value * cx.s_t;
+    s.code = code_of(r.value, sp.scale);
+    return s;
+  }
+  int e = 0;
+  int ea = 0, em = 0;
+  const double ma = std::frexp(amax, &ea);
+  const double mm = std::frexp(cx.plan.largest, &em);
+  // ceil: the smallest e with amax <= max_elem * 2^e, compared as (exponent, fraction) pairs.
+  const int e_ceil = ea - em + (ma > mm ? 1 : 0);
+  switch (sp.rule) {
+    case scale_rule::floor: e = (ea - 1) - cx.plan.emax; break;
+    case scale_rule::ceil: e = e_ceil; break;
+    case scale_rule::fit:
+      e = e_ceil;
+      if (e - 1 >= cx.range.lo && e - 1 <= cx.range.hi && !overflows(amax, e - 1, cx, amax_word))
+        e = e - 1;
+      break;
+    case scale_rule::amax: break;
+  }
+  e = std::clamp(e, cx.range.lo, cx.range.hi);
+  s.kind = block_scale::pow2;
+  s.e = e;
+  s.value = exp2i(e);
+  s.divisor = s.value;
+  s.code = code_of(s.value, sp.scale);
+  return s;
+}
+
+// Rounds one element v of a block with scale s; adds to the counters.
+element_result quantize_element(double v, std::uint64_t index, const block_scale& s,
+                                const context& cx, block_counters& k) {
+  const std::uint64_t word = cx.stochastic ? cx.elem_random(index) : 0;
+  const rounding mode = cx.opt->mode;
+  const int rbits = cx.opt->rbits;
+  const element_plan& p = cx.plan;
+  round_result r{};
+  bool clipped = false;
+  if (s.kind == block_scale::zero) {
+    r = lowp::round(std::signbit(v) ? -0.0 : 0.0, p.grid, mode);
+    if (v != 0) r.flags |= flag::flushed;
+  } else {
+    bool done = false;
+    if (s.kind == block_scale::pow2) {
+      // v * 2^-e is exact unless it leaves binary64's normal range.
+      const double y = s.e == 0 ? v : v * exp2i(std::clamp(-s.e, -1074, 1023));
+      const double ay = std::fabs(y);
+      if (s.e == 0 || (s.e >= -1023 && ((ay >= 0x1p-1022 && ay <= 0x1.fffffffffffffp+1023) ||
+                                        (y == 0 && v == 0)))) {
+        r = lowp::round(y, p.grid, mode, word, rbits);
+        clipped = p.e.is_integer ? (y > p.hi || y < p.lo) : ay > p.largest;
+        done = true;
+      }
+    }
+    if (!done) {
+      r = lowp::div(v, s.divisor, p.grid, mode, word, rbits);
+      // Clipping compares the exact quotient: its truncation to binary64 and the ternary.
+      const round_result q = lowp::div(v, s.divisor, formats::binary64, rounding::toward_zero);
+      const bool inexact = q.ternary != 0;
+      if (p.e.is_integer)
+        clipped = q.value > p.hi || (q.value == p.hi && inexact && v > 0) || q.value < p.lo ||
+                  (q.value == p.lo && inexact && v < 0);
+      else
+        clipped = std::fabs(q.value) > p.largest || (std::fabs(q.value) == p.largest && inexact);
+    }
+  }
+  element_result out = finish_element(r, p);
+  if (clipped) ++k.clipped;
+  if (out.flags & flag::saturated) ++k.saturated;
+  if (out.flags & flag::flushed) ++k.flushed;
+  if (std::isnan(out.value)) ++k.nan;
+  return out;
+}
+
+template <class T>
+block_counters run_block(const T* in, std::size_t b, const context& cx,
+                         const block_outputs<T>& out) {
+  const block_spec& sp = *cx.spec;
+  const std::size_t br = b / cx.nbc, bc = b % cx.nbc;
+  const std::size_t r0 = br * cx.tr, r1 = std::min(cx.rows, r0 + cx.tr);
+  const std::size_t c0 = bc * cx.tc, c1 = std::min(cx.cols, c0 + cx.tc);
+  block_counters k;
+  k.blocks = 1;
+  k.elements = (r1 - r0) * (c1 - c0);
+  double amax = 0;
+  std::size_t amax_index = r0 * cx.cols + c0;
+  bool nonfinite = false;
+  for (std::size_t r = r0; r < r1; ++r)
+    for (std::size_t c = c0; c < c1; ++c) {
+      const double a = std::fabs(static_cast<double>(in[r * cx.cols + c]));
+      if (!(a <= std::numeric_limits<double>::max())) {
+        nonfinite = true;
+      } else if (a > amax) {
+        amax = a;
+        amax_index = r * cx.cols + c;
+      }
+    }
+  block_scale s;
+  if (sp.has_scale) {
+    if (nonfinite) {
+      const std::uint32_t nan_scale = static_cast<std::uint32_t>(*nan_code(sp.scale));
+      if (out.scale_codes) out.scale_codes[b] = nan_scale;
+      for (std::size_t r = r0; r < r1; ++r)
+        for (std::size_t c = c0; c < c1; ++c) {
+          if (out.dequantized)
+            out.dequantized[r * cx.cols + c] = std::numeric_limits<T>::quiet_NaN();
+          if (out.element_codes) out.element_codes[r * cx.cols + c] = 0;
+        }
+      k.nan = k.elements;
+      k.nan_blocks = 1;
+      return k;
+    }
+    if (amax == 0 || cx.tensor_zero) {
+      if (amax == 0) k.zero_blocks = 1;
+      s.kind = block_scale::zero;
+      s.code = 0;
+      s.value = *decode(0, sp.scale);
+      s.divisor = 0;
+    } else {
+      const std::uint64_t amax_word = cx.stochastic ? cx.elem_random(amax_index) : 0;
+      s = choose_scale(amax, amax_word, b, cx);
+    }
+    if (out.scale_codes) out.scale_codes[b] = s.code;
+  }
+  const double s_t = sp.tensor_scale ? cx.s_t : 1.0;
+  for (std::size_t r = r0; r < r1; ++r)
+    for (std::size_t c = c0; c < c1; ++c) {
+      const std::size_t i = r * cx.cols + c;
+      const element_result e = quantize_element(static_cast<double>(in[i]), i, s, cx, k);
+      if (out.dequantized) {
+        double d = e.value;
+        if (sp.has_scale) {
+          d = d * s.value;
+          if (sp.tensor_scale) d = d * s_t;
+        }
+        out.dequantized[i] = static_cast<T>(d);
+      }
+      if (out.element_codes) out.element_codes[i] = e.code;
+    }
+  return k;
+}
+
+struct amax_acc {
+  double v = 0;
+  amax_acc& operator+=(const amax_acc& o) noexcept {
+    v = std::max(v, o.v);
+    return *this;
+  }
+};
+
+template <class T>
+block_counters quantize_impl(const T* in, std::size_t rows, std::size_t cols,
+                             const block_spec& spec, const block_options& opt,
+                             const block_outputs<T>& out) {
+  if (std::string why = spec.validate(); !why.empty()) throw format_error(why);
+  if (opt.rbits < 1 || opt.rbits > 64) throw format_error("rbits must be 1..64");
+  context cx;
+  cx.spec = &spec;
+  cx.opt = &opt;
+  cx.plan = make_plan(spec.element);
+  cx.elem_random = random_stream(opt.seed, opt.stream);
+  cx.scale_random = random_stream(opt.seed, opt.stream ^ scale_stream_bit);
+  cx.scale_sat = spec.scale;
+  cx.scale_sat.overflow = overflow_mode::saturate;
+  cx.range = pow2_range_of(spec.scale);
+  cx.stochastic = is_stochastic(opt.mode);
+  cx.rows = rows;
+  cx.cols = cols;
+  cx.tr = spec.tile_rows ? spec.tile_rows : rows;
+  cx.tc = spec.tile_cols ? spec.tile_cols : cols;
+  const std::size_t n = rows * cols;
+  if (n == 0) return {};
+  cx.nbc = (cols + cx.tc - 1) / cx.tc;
+  if (spec.tensor_scale) {
+    // s_t = amax_tensor / (scale_max * max_elem), binary32 RNE saturating, over finite elements.
+    const amax_acc a = detail::parallel_chunks<amax_acc>(
+        n, std::size_t{1} << 16, opt.threads, [&](std::size_t b, std::size_t e) {
+          amax_acc m;
+          for (std::size_t i = b; i < e; ++i) {
+            const double x = std::fabs(static_cast<double>(in[i]));
+            if (x <= std::numeric_limits<double>::max() && x > m.v) m.v = x;
+          }
+          return m;
+        });
+    format b32 = formats::binary32;
+    b32.overflow = overflow_mode::saturate;
+    cx.s_t = lowp::div(a.v, spec.scale.largest() * cx.plan.largest, b32, rounding::nearest_even)
+                 .value;
+    cx.tensor_zero = cx.s_t == 0;
+    if (out.tensor_scale_code)
+      *out.tensor_scale_code = std::bit_cast<std::uint32_t>(static_cast<float>(cx.s_t));
+  }
+  const std::size_t nblocks = block_count(rows, cols, spec);
+  const std::size_t per_block = std::min(cx.tr, rows) * std::min(cx.tc, cols);
+  const std::size_t chunk = std::max<std::size_t>(1, (std::size_t{1} << 14) / per_block);
+  return detail::parallel_chunks<block_counters>(
+      nblocks, chunk, opt.threads, [&](std::size_t b0, std::size_t b1) {
+        block_counters k;
+        for (std::size_t b = b0; b < b1; ++b) k += run_block(in, b, cx, out);
+        return k;
+      });
+}
+
+}  // namespace
+
+block_counters quantize_blocks(const double* in, std::size_t rows, std::size_t cols,
+                               const block_spec& spec, const block_options& opt,
+                               const block_outputs<double>& out) {
+  return quantize_impl(in, rows, cols, spec, opt, out);
+}
+block_counters quantize_blocks(const float* in, std::size_t rows, std::size_t cols,
+                               const block_spec& spec, const block_options& opt,
+                               const block_outputs<float>& out) {
+  return quantize_impl(in, rows, cols, spec, opt, out);
+}
+
+std::vector<std::uint8_t> pack_codes(const std::uint32_t* codes, std::size_t n, int bits) {
+  if (bits < 1 || bits > 32) throw format_error("code width must be 1..32 bits");
+  std::vector<std::uint8_t> bytes((n * static_cast<std::size_t>(bits) + 7) / 8, 0);
+  std::size_t pos = 0;
+  const std::uint64_t mask = (std::uint64_t{1} << bits) - 1;
+  for (std::size_t i = 0; i < n; ++i) {
+    std::uint64_t c = codes[i] & mask;
+    for (int done = 0; done < bits;) {
+      const int off = static_cast<int>(pos % 8);
+      const int take = std::min(8 - off, bits - done);
+      bytes[pos / 8] = static_cast<std::uint8_t>(
+          bytes[pos / 8] | ((c & ((1u << take) - 1)) << off));
+      c >>= take;
+      done += take;
+      pos += static_cast<std::size_t>(take);
+    }
+  }
+  return bytes;
+}
+
+std::vector<std::uint32_t> unpack_codes(const std::uint8_t* bytes, std::size_t n, int bits) {
+  if (bits < 1 || bits > 32) throw format_error("code width must be 1..32 bits");
+  std::vector<std::uint32_t> codes(n, 0);
+  std::size_t pos = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    std::uint64_t c = 0;
+    for (int done = 0; done < bits;) {
+      const int off = static_cast<int>(pos % 8);
+      const int take = std::min(8 - off, bits - done);
+      c |= static_cast<std::uint64_t>((bytes[pos / 8] >> off) & ((1u << take) - 1)) << done;
+      done += take;
+      pos += static_cast<std::size_t>(take);
+    }
+    codes[i] = static_cast<std::uint32_t>(c);
+  }
+  return codes;
+}
+
+packed_blocks quantize_packed(const double* in, std::size_t rows, std::size_t cols,
+                              const block_spec& spec, const block_options& opt,
+                              block_counters* counters) {
+  packed_blocks p;
+  p.rows = rows;
+  p.cols = cols;
+  p.spec = spec;
+  std::vector<std::uint32_t> ecodes(rows * cols);
+  std::vector<std::uint32_t> scodes(spec.has_scale ? block_count(rows, cols, spec) : 0);
+  block_outputs<double> out;
+  out.element_codes = ecodes.data();
+  out.scale_codes = spec.has_scale ? scodes.data() : nullptr;
+  out.tensor_scale_code = &p.tensor_scale_code;
+  const block_counters k = quantize_blocks(in, rows, cols, spec, opt, out);
+  if (counters) *counters = k;
+  p.elements = pack_codes(ecodes.data(), ecodes.size(), spec.element.code_bits());
+  if (spec.has_scale) p.scales = pack_codes(scodes.data(), scodes.size(), spec.scale.width());
+  return p;
+}
+
+double element_value(std::uint32_t code, const element_format& e) {
+  if (e.is_integer) {
+    // Sign-extend the b-bit two's-complement code.
+    const int b = e.int_bits;
+    std::int64_t k = static_cast<std::int64_t>(code & ((std::uint64_t{1} << b) - 1));
+    if (k >> (b - 1)) k -= std::int64_t{1} << b;
+    return k == 0 ? 0.0 : std::ldexp(static_cast<double>(k), -e.fraction_bits);
+  }
+  const std::optional<double> v = decode(code, e.fp);
+  return v ? *v : std::numeric_limits<double>::quiet_NaN();
+}
+
+void dequantize(const packed_blocks& p, double* out) {
+  const block_spec& sp = p.spec;
+  const std::size_t n = p.rows * p.cols;
+  if (n == 0) return;
+  if (std::string why = sp.validate(); !why.empty()) throw format_error(why);
+  const std::vector<std::uint32_t> ecodes =
+      unpack_codes(p.elements.data(), n, sp.element.code_bits());
+  const std::size_t nblocks = block_count(p.rows, p.cols, sp);
+  const std::vector<std::uint32_t> scodes =
+      sp.has_scale ? unpack_codes(p.scales.data(), nblocks, sp.scale.width())
+                   : std::vector<std::uint32_t>{};
+  const double s_t = sp.tensor_scale ? static_cast<double>(std::bit_cast<float>(p.tensor_scale_code)) : 1.0;
+  const std::size_t tr = sp.tile_rows ? sp.tile_rows : p.rows;
+  const std::size_t tc = sp.tile_cols ? sp.tile_cols : p.cols;
+  const std::size_t nbc = (p.cols + tc - 1) / tc;
+  for (std::size_t r = 0; r < p.rows; ++r)
+    for (std::size_t c = 0; c < p.cols; ++c) {
+      const std::size_t i = r * p.cols + c;
+      double d = element_value(ecodes[i], sp.element);
+      if (sp.has_scale) {
+        const std::size_t b = (r / tr) * nbc + c / tc;
+        const std::optional<double> s = decode(scodes[b], sp.scale);
+        d = d * (s ? *s : std::numeric_limits<double>::quiet_NaN());
+        if (sp.tensor_scale) d = d * s_t;
+      }
+      out[i] = d;
+    }
+}
+
+double qsnr_db(const double* x, const double* xq, std::size_t n) {
+  long double num = 0, den = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!std::isfinite(x[i]) || !std::isfinite(xq[i])) continue;
+    const long double d = static_cast<long double>(x[i]) - static_cast<long double>(xq[i]);
+    num += d * d;
+    den += static_cast<long double>(x[i]) * static_cast<long double>(x[i]);
+  }
+  if (num == 0) return std::numeric_limits<double>::infinity();
+  return static_cast<double>(-10.0L * std::log10(num / den));
+}
+
+double crest_factor(const double* x, std::size_t n) {
+  long double sum = 0;
+  double amax = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    sum += static_cast<long double>(x[i]) * static_cast<long double>(x[i]);
+    amax = std::max(amax, std::fabs(x[i]));
+  }
+  if (amax == 0) return 0;
+  return static_cast<double>(amax / std::sqrt(sum / static_cast<long double>(n)));
+}
+
+std::vector<double> block_crest_factors(const double* x, std::size_t rows, std::size_t cols,
+                                        const block_spec& spec) {
+  const std::size_t tr = spec.tile_rows ? spec.tile_rows : rows;
+  const std::size_t tc = spec.tile_cols ? spec.tile_cols : cols;
+  const std::size_t nb = block_count(rows, cols, spec);
+  std::vector<double> out(nb);
+  if (nb == 0) return out;
+  const std::size_t nbc = (cols + tc - 1) / tc;
+  std::vector<double> buf;
+  for (std::size_t b = 0; b < nb; ++b) {
+    const std::size_t r0 = (b / nbc) * tr, c0 = (b % nbc) * tc;
+    buf.clear();
+    for (std::size_t r = r0; r < std::min(rows, r0 + tr); ++r)
+      for (std::size_t c = c0; c < std::min(cols, c0 + tc); ++c) buf.push_back(x[r * cols + c]);
+    out[b] = crest_factor(buf.data(), buf.size());
+  }
+  return out;
+}
+
+}  // namespace lowp
