@@ -361,7 +361,7 @@ block_result quantize_blocks(const double* in, std::size_t rows, std::size_t col
         else
           mpfr_set_d(x, v, MPFR_RNDN);
         r = round_element(x, E, opt.mode, sr ? elem_random(i) : 0, opt.rbits);
-        if (mpfr_number_p(x)) {
+        if (!mpfr_nan_p(x)) {  // an infinite input of an unscaled block clips too
           if (E.is_integer) {
             mp lo;
             mpfr_neg(lo, M, MPFR_RNDN);
