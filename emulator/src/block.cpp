@@ -7,7 +7,9 @@
 #include <bit>
 #include <cmath>
 #include <limits>
+#include <type_traits>
 
+#include "lowp/array.hpp"
 #include "lowp/bits.hpp"
 #include "lowp/flags.hpp"
 #include "lowp/ops.hpp"
@@ -159,6 +161,8 @@ struct context {
   format scale_sat;  // the scale format, saturating (amax rule)
   pow2_range range{0, 0};
   double s_t = 1.0;  // tensor scale
+  double largest_frac = 0.5;  // max_elem = largest_frac * 2^largest_exp (frexp)
+  int largest_exp = 0;
   bool tensor_zero = false;
   bool stochastic = false;
   std::size_t rows = 0, cols = 0, tr = 1, tc = 1, nbc = 1;
@@ -176,6 +180,15 @@ bool overflows(double amax, int e, const context& cx, std::uint64_t word) {
       lowp::div(amax, exp2i(e), cx.plan.grid, cx.opt->mode, word, cx.opt->rbits);
   if (cx.plan.e.is_integer) return r.value > cx.plan.hi;
   return (r.flags & flag::overflow) != 0;
+}
+
+// Returns frexp(x, e) for a finite positive x: from the bits when x is normal.
+inline double frexp_fast(double x, int& e) {
+  const std::uint64_t u = std::bit_cast<std::uint64_t>(x);
+  const int field = static_cast<int>(u >> 52);
+  if (field == 0) return std::frexp(x, &e);
+  e = field - 1022;
+  return std::bit_cast<double>((u & 0x800fffffffffffffULL) | (std::uint64_t{1022} << 52));
 }
 
 // Chooses the scale of a block with finite nonzero amax.
@@ -203,9 +216,10 @@ block_scale choose_scale(double amax, std::uint64_t amax_word, std::size_t block
     return s;
   }
   int e = 0;
-  int ea = 0, em = 0;
-  const double ma = std::frexp(amax, &ea);
-  const double mm = std::frexp(cx.plan.largest, &em);
+  int ea = 0;
+  const double ma = frexp_fast(amax, ea);
+  const int em = cx.largest_exp;
+  const double mm = cx.largest_frac;
   // ceil: the smallest e with amax <= max_elem * 2^e, compared as (exponent, fraction) pairs.
   const int e_ceil = ea - em + (ma > mm ? 1 : 0);
   switch (sp.rule) {
@@ -223,7 +237,7 @@ block_scale choose_scale(double amax, std::uint64_t amax_word, std::size_t block
   s.e = e;
   s.value = exp2i(e);
   s.divisor = s.value;
-  s.code = code_of(s.value, sp.scale);
+  s.code = 0;  // run_block encodes it (the fast path only when asked)
   return s;
 }
 
@@ -319,6 +333,7 @@ block_counters run_block(const T* in, std::size_t b, const context& cx,
     } else {
       const std::uint64_t amax_word = cx.stochastic ? cx.elem_random(amax_index) : 0;
       s = choose_scale(amax, amax_word, b, cx);
+      if (s.kind == block_scale::pow2) s.code = code_of(s.value, sp.scale);
     }
     if (out.scale_codes) out.scale_codes[b] = s.code;
   }
@@ -337,6 +352,174 @@ block_counters run_block(const T* in, std::size_t b, const context& cx,
       }
       if (out.element_codes) out.element_codes[i] = e.code;
     }
+  return k;
+}
+
+// A branch-free twin of lowp::round for round-to-nearest-even into a format with gradual
+// underflow, used on the block quotients (finite binary64 normals or zeros, |y| <= 2^1000):
+// the quantum is 2^q, q = clamp(E, emin, emax + 1) - m for y's exponent E, and
+// (|y| + 1.5 * 2^(q+52)) - 1.5 * 2^(q+52) is |y| rounded to a multiple of 2^q by the hardware's
+// nearest-even (the sum stays in the binade where one ulp is 2^q; 1.5 * 2^(q+52) is an even
+// multiple of 2^q, so ties go to the even multiple). Results beyond largest (or |y| >=
+// 2^(emax+1)) take the format's overflow result. Proven bit-identical to lowp::round by the block
+// tests against the MPFR reference.
+struct rne_twin {
+  int emin, m, emax;
+  double largest, top;  // top = 2^(emax+1)
+  std::uint64_t over_pos_bits, over_neg_bits;
+  std::uint64_t neg_zero_bit;  // 1 when the format has -0
+
+  static bool serves(const format& f, rounding mode) {
+    return mode == rounding::nearest_even && f.subnormals == subnormal_mode::on && f.has_zero &&
+           !f.daz && f.is_signed && f.fits_binary64() && f.emax() <= 900 &&
+           f.emin() - f.mantissa_bits >= -1000;
+  }
+  explicit rne_twin(const format& f)
+      : emin(f.emin()), m(f.mantissa_bits), emax(f.emax()), largest(f.largest()),
+        top(exp2i(f.emax() + 1)),
+        over_pos_bits(std::bit_cast<std::uint64_t>(
+            detail::overflow_result(f, rounding::nearest_even, false).value)),
+        over_neg_bits(std::bit_cast<std::uint64_t>(
+            detail::overflow_result(f, rounding::nearest_even, true).value)),
+        neg_zero_bit(f.has_negative_zero() ? 1 : 0) {}
+
+  // Rounds y[0..n) in place; returns the numbers of overflows and of nonzero values flushed.
+  void run(double* y, std::size_t n, std::uint64_t& overflows, std::uint64_t& flushed) const {
+    constexpr std::uint64_t sign_bit = 0x8000000000000000ULL;
+    std::uint64_t ov = 0, fl = 0;
+    for (std::size_t j = 0; j < n; ++j) {
+      const std::uint64_t u = std::bit_cast<std::uint64_t>(y[j]);
+      const std::uint64_t sign = u & sign_bit;
+      const double a = std::bit_cast<double>(u & ~sign_bit);
+      int e = static_cast<int>((u >> 52) & 0x7ff) - 1023;
+      e = e < emin ? emin : e;
+      e = e > emax + 1 ? emax + 1 : e;
+      const std::uint64_t magic =
+          (static_cast<std::uint64_t>(e - m + 52 + 1023) << 52) | (std::uint64_t{1} << 51);
+      const double s = std::bit_cast<double>(magic);
+      const double r = (a + s) - s;
+      // Selections as masks: signs and overflows are data-dependent, branches would mispredict.
+      const std::uint64_t over = static_cast<std::uint64_t>(a >= top) |
+                                 static_cast<std::uint64_t>(r > largest);
+      const std::uint64_t rb = std::bit_cast<std::uint64_t>(r);
+      const std::uint64_t nonzero = static_cast<std::uint64_t>(rb != 0);
+      const std::uint64_t flush = (nonzero ^ 1) & static_cast<std::uint64_t>(a != 0);
+      const std::uint64_t keep_sign = sign & (0 - (nonzero | neg_zero_bit));
+      const std::uint64_t neg = 0 - (sign >> 63);
+      const std::uint64_t ob = over_pos_bits ^ ((over_pos_bits ^ over_neg_bits) & neg);
+      const std::uint64_t om = 0 - over;
+      y[j] = std::bit_cast<double>(((rb | keep_sign) & ~om) | (ob & om));
+      ov += over;
+      fl += flush;
+    }
+    overflows += ov;
+    flushed += fl;
+  }
+};
+
+// The fast path for power-of-two scales and blocks along rows (consecutive blocks cover
+// consecutive elements): the exact quotients v * 2^-e of a run of blocks go through
+// lowp::round_array (the vectorised twin of lowp::round) in one call, then back times 2^e.
+// Blocks that need care (NaN / inf, all zero, quotients outside binary64's normal range) take
+// run_block. Results are those of run_block, element for element.
+template <class T>
+block_counters run_chunk_fast(const T* in, std::size_t b0, std::size_t b1, const context& cx,
+                              const block_outputs<T>& out) {
+  const block_spec& sp = *cx.spec;
+  const element_plan& p = cx.plan;
+  auto first = [&](std::size_t b) { return (b / cx.nbc) * cx.cols + (b % cx.nbc) * cx.tc; };
+  auto last = [&](std::size_t b) {
+    return (b / cx.nbc) * cx.cols + std::min(cx.cols, (b % cx.nbc) * cx.tc + cx.tc);
+  };
+  const std::size_t i0 = first(b0), i1 = last(b1 - 1);
+  thread_local std::vector<double> y;
+  thread_local std::vector<int> exps;  // per block: e, or INT_MIN when run_block did it
+  y.resize(i1 - i0);
+  exps.resize(b1 - b0);
+  block_counters k;
+  constexpr int done = std::numeric_limits<int>::min();
+  for (std::size_t b = b0; b < b1; ++b) {
+    const std::size_t f = first(b), l = last(b);
+    // |v| as an integer: the order of non-negative binary32/64 values, NaN and inf on top.
+    // amax and the smallest nonzero magnitude in one branch-free (vectorisable) pass.
+    using U = std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>;
+    constexpr U abs_mask = static_cast<U>(~U{0}) >> 1;
+    constexpr U inf_bits = sizeof(T) == 4 ? U(0x7f800000u) : U(0x7ff0000000000000ull);
+    U umax = 0, umin_m1 = static_cast<U>(~U{0});
+    for (std::size_t i = f; i < l; ++i) {
+      const U u = std::bit_cast<U>(in[i]) & abs_mask;
+      umax = std::max(umax, u);
+      umin_m1 = std::min(umin_m1, static_cast<U>(u - 1));  // 0 wraps to the top
+    }
+    int e = done;
+    if (umax < inf_bits && umax != 0) {
+      const double amax = static_cast<double>(std::bit_cast<T>(umax));
+      const double amin = static_cast<double>(std::bit_cast<T>(static_cast<U>(umin_m1 + 1)));
+      std::uint64_t amax_word = 0;
+      if (cx.stochastic && sp.rule == scale_rule::fit) {
+        std::size_t amax_index = f;
+        while (std::fabs(static_cast<double>(in[amax_index])) != amax) ++amax_index;
+        amax_word = cx.elem_random(amax_index);
+      }
+      const int ec = choose_scale(amax, amax_word, b, cx).e;
+      // v * 2^-e must stay in binary64's normal range for the product to be exact.
+      if (ec >= -1000 && ec <= 1000 && amax * exp2i(-ec) <= 0x1p1000 &&
+          amin * exp2i(-ec) >= 0x1p-1000)
+        e = ec;
+    }
+    exps[b - b0] = e;
+    if (e == done) {
+      k += run_block(in, b, cx, out);
+      for (std::size_t i = f; i < l; ++i) y[i - i0] = 0;
+      continue;
+    }
+    const double inv = exp2i(-e);
+    const T* src = in + f;
+    double* dst = y.data() + (f - i0);
+    const std::size_t len = l - f;
+    for (std::size_t j = 0; j < len; ++j) dst[j] = static_cast<double>(src[j]) * inv;
+    // Only a block whose max exceeds max_elem * 2^e has clipped elements.
+    if (static_cast<double>(std::bit_cast<T>(umax)) * inv > p.largest)
+      for (std::size_t j = 0; j < len; ++j) k.clipped += std::fabs(dst[j]) > p.largest;
+    k.blocks += 1;
+    k.elements += l - f;
+    if (out.scale_codes) out.scale_codes[b] = code_of(exp2i(e), sp.scale);
+  }
+  if (rne_twin::serves(p.grid, cx.opt->mode)) {
+    const rne_twin twin(p.grid);
+    std::uint64_t over = 0, flushed = 0;
+    twin.run(y.data(), i1 - i0, over, flushed);
+    k.flushed += flushed;
+    const unsigned of = detail::overflow_result(p.grid, rounding::nearest_even, false).flags;
+    if (of & flag::saturated) k.saturated += over;
+    if (of & flag::nan_created) k.nan += over;
+  } else {
+    round_options ro;
+    ro.mode = cx.opt->mode;
+    ro.seed = cx.opt->seed;
+    ro.stream = cx.opt->stream;
+    ro.rbits = cx.opt->rbits;
+    ro.first_index = i0;
+    ro.threads = 1;
+    const array_counters a = round_array(y.data(), y.data(), i1 - i0, p.grid, ro);
+    k.saturated += a.saturated;
+    k.flushed += a.flushed;
+    k.nan += a.nan_created;
+  }
+  for (std::size_t b = b0; b < b1; ++b) {
+    const int e = exps[b - b0];
+    if (e == done) continue;
+    const double s = exp2i(e);
+    const std::size_t f = first(b), l = last(b);
+    if (out.dequantized) {
+      const double* src = y.data() + (f - i0);
+      T* dst = out.dequantized + f;
+      for (std::size_t j = 0; j < l - f; ++j) dst[j] = static_cast<T>(src[j] * s);
+    }
+    if (out.element_codes)
+      for (std::size_t i = f; i < l; ++i)
+        out.element_codes[i] = finish_element(round_result{y[i - i0], 0, 0}, p).code;
+  }
   return k;
 }
 
@@ -363,6 +546,7 @@ block_counters quantize_impl(const T* in, std::size_t rows, std::size_t cols,
   cx.scale_sat = spec.scale;
   cx.scale_sat.overflow = overflow_mode::saturate;
   cx.range = pow2_range_of(spec.scale);
+  cx.largest_frac = std::frexp(cx.plan.largest, &cx.largest_exp);
   cx.stochastic = is_stochastic(opt.mode);
   cx.rows = rows;
   cx.cols = cols;
@@ -392,9 +576,14 @@ block_counters quantize_impl(const T* in, std::size_t rows, std::size_t cols,
   }
   const std::size_t nblocks = block_count(rows, cols, spec);
   const std::size_t per_block = std::min(cx.tr, rows) * std::min(cx.tc, cols);
-  const std::size_t chunk = std::max<std::size_t>(1, (std::size_t{1} << 14) / per_block);
+  // The fast path needs blocks along rows, a power-of-two rule and a floating element format.
+  const bool fast = spec.has_scale && spec.rule != scale_rule::amax && !spec.element.is_integer &&
+                    (cx.tr == 1 || rows == 1);
+  const std::size_t per_chunk = fast ? std::size_t{4096} : std::size_t{1} << 14;
+  const std::size_t chunk = std::max<std::size_t>(1, per_chunk / per_block);
   return detail::parallel_chunks<block_counters>(
       nblocks, chunk, opt.threads, [&](std::size_t b0, std::size_t b1) {
+        if (fast) return run_chunk_fast(in, b0, b1, cx, out);
         block_counters k;
         for (std::size_t b = b0; b < b1; ++b) k += run_block(in, b, cx, out);
         return k;
