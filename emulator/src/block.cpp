@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <cstdlib>
+#include <cstring>
 #include <limits>
 #include <type_traits>
 
@@ -15,6 +17,7 @@
 #include "lowp/ops.hpp"
 #include "lowp/random.hpp"
 #include "lowp/round.hpp"
+#include "block_fast.hpp"
 #include "parallel_chunks.hpp"
 
 namespace lowp {
@@ -355,65 +358,59 @@ block_counters run_block(const T* in, std::size_t b, const context& cx,
   return k;
 }
 
-// A branch-free twin of lowp::round for round-to-nearest-even into a format with gradual
-// underflow, used on the block quotients (finite binary64 normals or zeros, |y| <= 2^1000):
-// the quantum is 2^q, q = clamp(E, emin, emax + 1) - m for y's exponent E, and
-// (|y| + 1.5 * 2^(q+52)) - 1.5 * 2^(q+52) is |y| rounded to a multiple of 2^q by the hardware's
-// nearest-even (the sum stays in the binade where one ulp is 2^q; 1.5 * 2^(q+52) is an even
-// multiple of 2^q, so ties go to the even multiple). Results beyond largest (or |y| >=
-// 2^(emax+1)) take the format's overflow result. Proven bit-identical to lowp::round by the block
-// tests against the MPFR reference.
+// The round-to-nearest-even twin of lowp::round for block quotients (block_fast.inc), for
+// formats with gradual underflow; proven bit-identical to lowp::round by the block tests against
+// the MPFR reference, and the block tests run again with LOWP_ARRAY_BLOCKS=scalar, which turns
+// it off (round_array, whose blocks array_test proves, then rounds).
 struct rne_twin {
-  int emin, m, emax;
-  double largest, top;  // top = 2^(emax+1)
-  std::uint64_t over_pos_bits, over_neg_bits;
-  std::uint64_t neg_zero_bit;  // 1 when the format has -0
+  detail::rne_twin_params p{};
 
   static bool serves(const format& f, rounding mode) {
-    return mode == rounding::nearest_even && f.subnormals == subnormal_mode::on && f.has_zero &&
-           !f.daz && f.is_signed && f.fits_binary64() && f.emax() <= 900 &&
-           f.emin() - f.mantissa_bits >= -1000;
+    static const int choice = [] {
+      const char* e = std::getenv("LOWP_ARRAY_BLOCKS");
+      if (e && std::strcmp(e, "scalar") == 0) return 0;
+      if (e && std::strcmp(e, "generic") == 0) return 1;
+#if defined(LOWP_HAVE_AVX2_BLOCKS)
+      if (__builtin_cpu_supports("avx2")) return 2;
+#endif
+      return 1;
+    }();
+    return choice != 0 && mode == rounding::nearest_even &&
+           f.subnormals == subnormal_mode::on && f.has_zero && !f.daz && f.is_signed &&
+           f.fits_binary64() && f.emax() <= 900 && f.emin() - f.mantissa_bits >= -1000 &&
+           f.mantissa_bits <= 51;
   }
-  explicit rne_twin(const format& f)
-      : emin(f.emin()), m(f.mantissa_bits), emax(f.emax()), largest(f.largest()),
-        top(exp2i(f.emax() + 1)),
-        over_pos_bits(std::bit_cast<std::uint64_t>(
-            detail::overflow_result(f, rounding::nearest_even, false).value)),
-        over_neg_bits(std::bit_cast<std::uint64_t>(
-            detail::overflow_result(f, rounding::nearest_even, true).value)),
-        neg_zero_bit(f.has_negative_zero() ? 1 : 0) {}
-
-  // Rounds y[0..n) in place; returns the numbers of overflows and of nonzero values flushed.
+  static bool avx2() {
+#if defined(LOWP_HAVE_AVX2_BLOCKS)
+    static const bool b = __builtin_cpu_supports("avx2") &&
+                          !(std::getenv("LOWP_ARRAY_BLOCKS") &&
+                            std::strcmp(std::getenv("LOWP_ARRAY_BLOCKS"), "generic") == 0);
+    return b;
+#else
+    return false;
+#endif
+  }
+  explicit rne_twin(const format& f) {
+    p.min_normal = exp2i(f.emin());
+    p.top = exp2i(f.emax() + 1);
+    p.largest = f.largest();
+    p.shift = static_cast<std::uint64_t>(52 - f.mantissa_bits) << 52;
+    p.over_pos_bits = std::bit_cast<std::uint64_t>(
+        detail::overflow_result(f, rounding::nearest_even, false).value);
+    p.over_neg_bits = std::bit_cast<std::uint64_t>(
+        detail::overflow_result(f, rounding::nearest_even, true).value);
+    p.keep_zero_sign = f.has_negative_zero() ? ~std::uint64_t{0} : 0;
+  }
   void run(double* y, std::size_t n, std::uint64_t& overflows, std::uint64_t& flushed) const {
-    constexpr std::uint64_t sign_bit = 0x8000000000000000ULL;
-    std::uint64_t ov = 0, fl = 0;
-    for (std::size_t j = 0; j < n; ++j) {
-      const std::uint64_t u = std::bit_cast<std::uint64_t>(y[j]);
-      const std::uint64_t sign = u & sign_bit;
-      const double a = std::bit_cast<double>(u & ~sign_bit);
-      int e = static_cast<int>((u >> 52) & 0x7ff) - 1023;
-      e = e < emin ? emin : e;
-      e = e > emax + 1 ? emax + 1 : e;
-      const std::uint64_t magic =
-          (static_cast<std::uint64_t>(e - m + 52 + 1023) << 52) | (std::uint64_t{1} << 51);
-      const double s = std::bit_cast<double>(magic);
-      const double r = (a + s) - s;
-      // Selections as masks: signs and overflows are data-dependent, branches would mispredict.
-      const std::uint64_t over = static_cast<std::uint64_t>(a >= top) |
-                                 static_cast<std::uint64_t>(r > largest);
-      const std::uint64_t rb = std::bit_cast<std::uint64_t>(r);
-      const std::uint64_t nonzero = static_cast<std::uint64_t>(rb != 0);
-      const std::uint64_t flush = (nonzero ^ 1) & static_cast<std::uint64_t>(a != 0);
-      const std::uint64_t keep_sign = sign & (0 - (nonzero | neg_zero_bit));
-      const std::uint64_t neg = 0 - (sign >> 63);
-      const std::uint64_t ob = over_pos_bits ^ ((over_pos_bits ^ over_neg_bits) & neg);
-      const std::uint64_t om = 0 - over;
-      y[j] = std::bit_cast<double>(((rb | keep_sign) & ~om) | (ob & om));
-      ov += over;
-      fl += flush;
-    }
-    overflows += ov;
-    flushed += fl;
+    std::uint64_t c[2] = {0, 0};
+#if defined(LOWP_HAVE_AVX2_BLOCKS)
+    if (avx2())
+      detail::avx2::rne_twin_block(y, n, p, c);
+    else
+#endif
+      detail::generic::rne_twin_block(y, n, p, c);
+    overflows += c[0];
+    flushed += c[1];
   }
 };
 
