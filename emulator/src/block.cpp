@@ -108,7 +108,8 @@ element_plan make_plan(const element_format& e) {
 }
 
 // Finishes a rounding r of an element: integers clamp to their range (+0 for zero).
-element_result finish_element(const round_result& r, const element_plan& p) {
+element_result finish_element(const round_result& r, const element_plan& p,
+                              bool want_code = true) {
   element_result out{r.value, 0, r.flags};
   if (p.e.is_integer) {
     double v = r.value;
@@ -127,6 +128,7 @@ element_result finish_element(const round_result& r, const element_plan& p) {
     out.code = static_cast<std::uint32_t>(static_cast<std::uint64_t>(k) & mask);
     return out;
   }
+  if (!want_code) return out;
   if (std::isnan(r.value)) {
     const std::optional<std::uint64_t> c = nan_code(p.grid);
     out.code = c ? static_cast<std::uint32_t>(*c) : 0;
@@ -169,7 +171,50 @@ struct context {
   bool tensor_zero = false;
   bool stochastic = false;
   std::size_t rows = 0, cols = 0, tr = 1, tc = 1, nbc = 1;
+  // Nearest-even by comparison (non-power-of-two divisors, element formats of <= 8 bits): the
+  // positive grid g_0 = 0 < ... < g_K = largest, and the midpoints mu_k = (g_k + g_k+1) / 2,
+  // mu_K reaching the first value beyond largest on the grid unbounded above.
+  bool table = false;
+  std::vector<double> grid, mid;
+  int mid_bits = 0;  // significand bits a midpoint may need
+  std::uint64_t over_pos_bits = 0, over_neg_bits = 0;
+  unsigned over_flags = 0;
 };
+
+// Fills cx's comparison table when the element format and mode allow it.
+void make_table(context& cx) {
+  const format& f = cx.plan.grid;
+  if (cx.plan.e.is_integer || cx.opt->mode != rounding::nearest_even || f.width() > 8 ||
+      f.subnormals != subnormal_mode::on || !f.has_zero || f.daz || !f.is_signed)
+    return;
+  const std::uint64_t half_codes = std::uint64_t{1} << (f.width() - 1);
+  for (std::uint64_t c = 0; c < half_codes; ++c) {
+    const std::optional<double> v = decode(c, f);
+    if (!v || !std::isfinite(*v) || *v < 0) continue;
+    if (!cx.grid.empty() && *v <= cx.grid.back()) return;  // not increasing: do not use
+    cx.grid.push_back(*v);
+  }
+  if (cx.grid.size() < 2 || cx.grid.back() != f.largest()) return;
+  const double beyond = f.largest() + exp2i(f.emax() - f.mantissa_bits);
+  for (std::size_t k = 0; k < cx.grid.size(); ++k)
+    cx.mid.push_back(((k + 1 < cx.grid.size() ? cx.grid[k + 1] : beyond) + cx.grid[k]) / 2);
+  cx.mid_bits = f.mantissa_bits + 3;
+  const round_result op = detail::overflow_result(f, rounding::nearest_even, false);
+  cx.over_pos_bits = std::bit_cast<std::uint64_t>(op.value);
+  cx.over_neg_bits =
+      std::bit_cast<std::uint64_t>(detail::overflow_result(f, rounding::nearest_even, true).value);
+  cx.over_flags = op.flags;
+  cx.table = true;
+}
+
+// True when every mu_k * d and g_K * d is exact in binary64 (d: a block divisor).
+bool table_exact(const context& cx, double d) {
+  const std::uint64_t u = std::bit_cast<std::uint64_t>(d);
+  if ((u >> 52) == 0 || d > 0x1p900) return false;
+  const std::uint64_t sig = (u & 0x000fffffffffffffULL) | (std::uint64_t{1} << 52);
+  const int bits = 53 - std::countr_zero(sig);
+  return bits + cx.mid_bits <= 53 && cx.mid.front() * d >= 0x1p-1000;
+}
 
 std::uint32_t code_of(double v, const format& s) {
   const std::optional<std::uint64_t> c = encode(v, s);
@@ -194,6 +239,27 @@ inline double frexp_fast(double x, int& e) {
   return std::bit_cast<double>((u & 0x800fffffffffffffULL) | (std::uint64_t{1022} << 52));
 }
 
+// Returns amax / t rounded once to the (saturating) scale format in the scale mode. The binary64
+// quotient q = RN(amax / t) rounded again gives the same result in a nearest mode unless q is a
+// midpoint of the scale grid (the exact quotient is not, or q would be exact): a 53-bit rounding
+// cannot move a value across a grid point or a midpoint of a grid of at most 51 bits. Otherwise,
+// and in other modes unless q is exact, lowp::div rounds the exact quotient once.
+round_result scale_quotient(double amax, double t, const context& cx, std::uint64_t word) {
+  const format& f = cx.scale_sat;
+  const rounding mode = cx.spec->scale_rounding;
+  const double q = amax / t;
+  if (q >= 0x1p-1000 && q <= 0x1p1000 && f.mantissa_bits <= 51) {
+    const bool exact = std::fma(q, t, -amax) == 0;
+    if (exact && !is_stochastic(mode)) return lowp::round(q, f, mode);
+    if (is_nearest(mode)) {
+      const double lo = lowp::round(q, f, rounding::toward_zero).value;
+      const double hi = lowp::round(q, f, rounding::up).value;
+      if (lo == hi || q + q != lo + hi) return lowp::round(q, f, mode);
+    }
+  }
+  return lowp::div(amax, t, f, mode, word, cx.opt->rbits);
+}
+
 // Chooses the scale of a block with finite nonzero amax.
 block_scale choose_scale(double amax, std::uint64_t amax_word, std::size_t block,
                          const context& cx) {
@@ -203,8 +269,7 @@ block_scale choose_scale(double amax, std::uint64_t amax_word, std::size_t block
     const double t = cx.plan.largest * cx.s_t;  // exact: both significands are short
     const std::uint64_t word =
         is_stochastic(sp.scale_rounding) ? cx.scale_random(block) : 0;
-    const round_result r =
-        lowp::div(amax, t, cx.scale_sat, sp.scale_rounding, word, cx.opt->rbits);
+    const round_result r = scale_quotient(amax, t, cx, word);
     if (r.value == 0) {
       s.kind = block_scale::zero;
       s.code = 0;
@@ -215,7 +280,7 @@ block_scale choose_scale(double amax, std::uint64_t amax_word, std::size_t block
     s.kind = block_scale::general;
     s.value = r.value;
     s.divisor = r.value * cx.s_t;
-    s.code = code_of(r.value, sp.scale);
+    s.code = 0;  // run_block encodes it
     return s;
   }
   int e = 0;
@@ -336,11 +401,54 @@ block_counters run_block(const T* in, std::size_t b, const context& cx,
     } else {
       const std::uint64_t amax_word = cx.stochastic ? cx.elem_random(amax_index) : 0;
       s = choose_scale(amax, amax_word, b, cx);
-      if (s.kind == block_scale::pow2) s.code = code_of(s.value, sp.scale);
+      if (out.scale_codes && s.kind != block_scale::zero) s.code = code_of(s.value, sp.scale);
     }
     if (out.scale_codes) out.scale_codes[b] = s.code;
   }
   const double s_t = sp.tensor_scale ? cx.s_t : 1.0;
+  if (cx.table && s.kind == block_scale::general && table_exact(cx, s.divisor)) {
+    // |x| = |v| / d rounds to g_k where k counts the thresholds mu_j * d below |v|; at a tie
+    // |v| = mu_k * d the even index of k, k+1 wins. Exact: the products are exact.
+    const std::size_t K = cx.mid.size();
+    double thr[257];
+    for (std::size_t j = 0; j < K; ++j) thr[j] = cx.mid[j] * s.divisor;
+    thr[K] = std::numeric_limits<double>::infinity();  // so that thr[idx] is always readable
+    const double clip = cx.grid.back() * s.divisor;
+    const bool neg_zero = cx.plan.grid.has_negative_zero();
+    for (std::size_t r = r0; r < r1; ++r)
+      for (std::size_t c = c0; c < c1; ++c) {
+        const std::size_t i = r * cx.cols + c;
+        const double v = static_cast<double>(in[i]);
+        const double a = std::fabs(v);
+        std::size_t idx = 0;
+        if (K <= 32) {  // a branch-free count beats a mispredicted binary search
+          for (std::size_t j = 0; j < K; ++j) idx += thr[j] < a ? 1 : 0;
+        } else {
+          idx = static_cast<std::size_t>(std::lower_bound(thr, thr + K, a) - thr);
+        }
+        idx += (thr[idx] == a ? 1 : 0) & (idx & 1);  // tie: to the even index
+        // Sign and counters as data, not branches: signs and zeros are unpredictable.
+        const std::uint64_t sign = std::bit_cast<std::uint64_t>(v) & 0x8000000000000000ULL;
+        double val;
+        if (idx >= K) {
+          val = std::bit_cast<double>(sign ? cx.over_neg_bits : cx.over_pos_bits);
+          k.saturated += (cx.over_flags & flag::saturated) ? 1 : 0;
+          k.nan += std::isnan(val) ? 1 : 0;
+        } else {
+          const std::uint64_t keep = (idx != 0 || neg_zero) ? sign : 0;
+          val = std::bit_cast<double>(std::bit_cast<std::uint64_t>(cx.grid[idx]) | keep);
+          k.flushed += (idx == 0) & (a != 0) ? 1 : 0;
+        }
+        k.clipped += a > clip ? 1 : 0;
+        if (out.dequantized) {
+          double d = val * s.value;
+          if (sp.tensor_scale) d = d * s_t;
+          out.dequantized[i] = static_cast<T>(d);
+        }
+        if (out.element_codes) out.element_codes[i] = finish_element({val, 0, 0}, cx.plan).code;
+      }
+    return k;
+  }
   for (std::size_t r = r0; r < r1; ++r)
     for (std::size_t c = c0; c < c1; ++c) {
       const std::size_t i = r * cx.cols + c;
@@ -544,6 +652,7 @@ block_counters quantize_impl(const T* in, std::size_t rows, std::size_t cols,
   cx.scale_sat.overflow = overflow_mode::saturate;
   cx.range = pow2_range_of(spec.scale);
   cx.largest_frac = std::frexp(cx.plan.largest, &cx.largest_exp);
+  make_table(cx);
   cx.stochastic = is_stochastic(opt.mode);
   cx.rows = rows;
   cx.cols = cols;
