@@ -4,10 +4,12 @@
 // midpoints and neighbours) in a block at many scales. Zero mismatches allowed.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <limits>
 #include <random>
 #include <string>
@@ -163,9 +165,13 @@ std::vector<block_spec> specs() {
 }  // namespace
 
 TEST_CASE("random blocks against the exact reference in every rule and mode") {
-  std::mt19937_64 g(2026);
+  // LOWP_BLOCK_RANDOM_REPEAT=N repeats the sweep with N seeds (the exhaustive ctest entry).
+  int repeat = 1;
+  if (const char* e = std::getenv("LOWP_BLOCK_RANDOM_REPEAT")) repeat = std::max(1, std::atoi(e));
   std::size_t cases = 0, bad = 0;
   const std::size_t rows = 4, cols = 70;  // 70 = 2 x 32 + 6 and 4 x 16 + 6: partial blocks
+  for (int rep = 0; rep < repeat; ++rep) {
+  std::mt19937_64 g(2026 + static_cast<std::uint64_t>(rep));
   for (const block_spec& s : specs())
     for (dist d : {dist::normal, dist::student, dist::outliers, dist::wide})
       for (rounding m : all_roundings) {
@@ -183,6 +189,7 @@ TEST_CASE("random blocks against the exact reference in every rule and mode") {
         bad += compare(in, rows, cols, s, o);
         ++cases;
       }
+  }
   MESSAGE(cases << " random block tensors compared");
   CHECK(bad == 0);
 }
