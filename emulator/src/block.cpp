@@ -336,7 +336,16 @@ element_result quantize_element(double v, std::uint64_t index, const block_scale
     }
     if (!done) {
       r = lowp::div(v, s.divisor, p.grid, mode, word, rbits);
-      // Clipping compares the exact quotient: its truncation to binary64 and the ternary.
+      // Clipping compares the exact quotient with max_elem: |v| > max_elem * d when that product
+      // is exact in binary64, else through the quotient's truncation to binary64 and its ternary.
+      const double md = p.largest * s.divisor;
+      if (!p.e.is_integer && md >= 0x1p-1000 && md <= 0x1p1000 &&
+          std::fma(p.largest, s.divisor, -md) == 0) {
+        clipped = std::fabs(v) > md;
+        done = true;
+      }
+    }
+    if (!done) {
       const round_result q = lowp::div(v, s.divisor, formats::binary64, rounding::toward_zero);
       const bool inexact = q.ternary != 0;
       if (p.e.is_integer)
