@@ -42,11 +42,15 @@ std::string describe(const block_spec& s, const block_options& o) {
 std::size_t compare(const std::vector<double>& in, std::size_t rows, std::size_t cols,
                     const block_spec& spec, const block_options& opt) {
   const std::size_t n = rows * cols;
+  // One thread: these tensors are tiny, and idle OpenMP workers spinning between thousands of
+  // small calls would slow the MPFR reference down (thread invariance: block_test).
+  block_options one = opt;
+  one.threads = 1;
   std::vector<double> deq(n);
   std::vector<std::uint32_t> ec(n), sc(block_count(rows, cols, spec));
   std::uint32_t tc = 0;
   block_outputs<double> out{deq.data(), ec.data(), spec.has_scale ? sc.data() : nullptr, &tc};
-  const block_counters k = quantize_blocks(in.data(), rows, cols, spec, opt, out);
+  const block_counters k = quantize_blocks(in.data(), rows, cols, spec, one, out);
   const reference::block_result ref = reference::quantize_blocks(in.data(), rows, cols, spec, opt);
   std::size_t bad = 0;
   auto report = [&](const std::string& what) {
