@@ -21,7 +21,8 @@ namespace lowp {
 //   ceil   2^e, e = ceil(log2(amax / max_elem)): the smallest power of two that clips nothing
 //          (NVIDIA's round-up E8M0 conversion)
 //   fit    2^e, the smallest e for which amax / 2^e rounds, in the element mode, to at most
-//          max_elem (one below ceil when the block max rounds down onto max_elem)
+//          max_elem (one below ceil when the block max rounds down onto max_elem; stochastic
+//          modes use the random word of the block's first element of largest magnitude)
 //   amax   amax / max_elem rounded once to the scale format in block_spec::scale_rounding,
 //          saturating (non-power-of-two scales: E4M3, binary32; NVFP4)
 // Power-of-two exponents are clamped to the powers of two the scale format holds (E8M0: -127..127).
