@@ -69,6 +69,10 @@ std::size_t format_hex(double v, char* buf) noexcept {
   return static_cast<std::size_t>(s - buf);
 }
 
+// Runs `lowp block` (lowp_cli_block.cpp).
+int run_block_command(int argc, char** argv, std::istream& in, std::ostream& out,
+                      std::ostream& err);
+
 namespace {
 
 constexpr const char* usage_text =
@@ -91,6 +95,13 @@ constexpr const char* usage_text =
     "          read codes in hex (0x optional) and print their values in %a form\n"
     "  info    -f FORMAT\n"
     "          print the facts of FORMAT as key: value lines\n"
+    "  block   -f PRESET [--block K|row] [--scale-rule floor|ceil|fit|amax] [-r MODE]\n"
+    "          [--seed N] [--rbits R] [--codes]\n"
+    "          each line is one row (numbers separated by spaces), quantized in blocks of K\n"
+    "          (PRESET: mxfp8_e4m3 mxfp8_e5m2 mxfp6_e3m2 mxfp6_e2m3 mxfp4_e2m1 mxint8 nvfp4\n"
+    "          bfp; -r rounds the elements, default rne; line L (from 0) is random stream L,\n"
+    "          element i its word i); prints the dequantized row in %a form, or with\n"
+    "          --codes the scale code(s) (nvfp4: tensor scale first) then the element codes\n"
     "  help    print this text (also --help, -h); --version prints the version\n"
     "\n"
     "options:\n"
@@ -665,6 +676,7 @@ int run_cli(int argc, char** argv, std::istream& in, std::ostream& out, std::ost
         return exit_ok;
       }
     }
+    if (first == "block") return run_block_command(argc, argv, in, out, err);
     const options o = parse_options(argc, argv);
     if (o.cmd == command::info) return run_info(*o.fmt, out);
     if (o.wide)
