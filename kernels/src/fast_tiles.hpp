@@ -1,0 +1,50 @@
+// Declares the tile descriptions shared by fast.cpp and the per-instruction-set inner loops
+// (fast_tiles.inc).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "lowp/format.hpp"
+#include "lowp/rounding.hpp"
+
+namespace lowp::kernels::detail {
+
+inline constexpr int tile_rows = 4;   // native: outputs per tile column
+inline constexpr int tile_cols = 16;  // outputs per tile row (B panels are this wide)
+
+// A native binary32 tile: rows a[r*lda + k] (r < tile_rows), panel b[k*tile_cols + c].
+struct native_tile {
+  const float* a;
+  std::size_t lda;
+  const float* b;
+  std::size_t k0, k1;
+  bool unfused;
+  double* out;  // tile_rows x tile_cols
+};
+
+enum class lane_mode { rne, rz, sr };
+
+// A lanes tile: one row a[k], panel b[k*tile_cols + c], keys[c] = the accumulate-role key of
+// output c (random_stream(seed, 8 o).key).
+struct lane_tile {
+  const double* a;
+  const double* b;
+  std::size_t k0, k1;
+  const format* f;
+  rounding rounding_mode;
+  lane_mode mode;
+  int rbits;
+  const std::uint64_t* keys;
+  double* out;  // tile_cols
+};
+
+struct tile_loops {
+  void (*native)(const native_tile&);
+  void (*lanes)(const lane_tile&);
+};
+
+tile_loops tile_loops_baseline();
+tile_loops tile_loops_avx2();
+
+}  // namespace lowp::kernels::detail

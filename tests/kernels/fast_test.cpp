@@ -1,0 +1,146 @@
+// Tests of the fast CPU kernels (fast.hpp): bit-identical to the reference kernels for every kind
+// of model on random ragged shapes, with 1 and 2 threads, on each inner loop.
+#include <doctest/doctest.h>
+
+#include <bit>
+#include <cmath>
+#include <cstdint>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "lowp/kernels/fast.hpp"
+#include "lowp/kernels/reference.hpp"
+
+using namespace lowp;
+using namespace lowp::kernels;
+
+namespace {
+
+// Returns the models under test: every order, fused and unfused, group sums, promotion,
+// partials, stochastic modes, the presets.
+std::vector<accumulation_model> all_models() {
+  std::vector<accumulation_model> v;
+  const format bf = formats::bfloat16, h = formats::binary16, s = formats::binary32;
+  v.push_back(models::with_inputs(models::sequential(s, rounding::nearest_even, bf), bf));
+  v.push_back(models::unfused(models::with_inputs(models::sequential(s), h), s));
+  v.push_back(models::with_inputs(models::sequential(bf), bf));
+  v.push_back(models::with_inputs(models::sequential(h, rounding::toward_zero), h));
+  accumulation_model sr = models::with_inputs(models::sequential(bf, rounding::stochastic), bf);
+  sr.seed = 99;
+  sr.rbits = 20;
+  v.push_back(sr);
+  sr.rbits = 64;  // too many random bits for the lanes: the generic path
+  v.push_back(sr);
+  v.push_back(models::with_inputs(models::sequential(h, rounding::nearest_away), formats::e4m3fn));
+  v.push_back(models::with_inputs(models::pairwise(h), h));
+  v.push_back(models::with_inputs(models::blocked(h, 8, combine_kind::sequential), bf));
+  v.push_back(models::with_inputs(models::blocked(s, 5, combine_kind::pairwise), bf));
+  v.push_back(models::with_inputs(models::split_k(bf, 3, combine_kind::pairwise), bf));
+  accumulation_model p = models::with_inputs(models::split_k(s, 4, combine_kind::sequential), bf);
+  p.round_partials = true;
+  p.partial = bf;
+  v.push_back(p);
+  v.push_back(models::with_inputs(models::promoted(h, 16, s), formats::e5m2));
+  v.push_back(presets::hopper_fp8_mma());
+  v.push_back(presets::hopper_fp8_promoted());
+  v.push_back(presets::blackwell_fp8_mma());
+  v.push_back(presets::bf16_gemm_fp32_accumulate());
+  accumulation_model in_sr = models::with_inputs(models::sequential(s), bf, rounding::stochastic);
+  in_sr.seed = 5;
+  v.push_back(in_sr);
+  v.push_back(models::sequential(formats::binary64));  // inputs as they are: generic
+  return v;
+}
+
+std::vector<double> normal_data(std::size_t n, std::mt19937_64& g) {
+  std::normal_distribution<double> nd;
+  std::vector<double> v(n);
+  for (auto& x : v) x = nd(g);
+  return v;
+}
+
+bool same_bits(const std::vector<double>& a, const std::vector<double>& b) {
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (std::bit_cast<std::uint64_t>(a[i]) != std::bit_cast<std::uint64_t>(b[i])) return false;
+  return true;
+}
+
+}  // namespace
+
+TEST_CASE("fast GEMM, batched GEMM and GEMV equal the reference bit for bit, 1 and 2 threads") {
+  std::mt19937_64 g(2024);
+  for (const accumulation_model& m : all_models()) {
+    for (int shape = 0; shape < 3; ++shape) {
+      const std::size_t M = 1 + g() % 9, N = 1 + g() % 37, K = 1 + g() % 70;
+      const std::size_t lda = K + g() % 3, ldb = N + g() % 3, ldc = N + 1;
+      const std::vector<double> A = normal_data(M * lda, g), B = normal_data(K * ldb, g);
+      std::vector<double> want(M * ldc, 0.0);
+      reference_gemm(m, M, N, K, A.data(), lda, B.data(), ldb, want.data(), ldc);
+      for (int threads : {1, 2}) {
+        std::vector<double> got(M * ldc, 0.0);
+        gemm(m, M, N, K, A.data(), lda, B.data(), ldb, got.data(), ldc, {threads});
+        CHECK_MESSAGE(same_bits(got, want), describe(m), " M=", M, " N=", N, " K=", K,
+                      " threads=", threads, " path=", fast_path_name(m));
+      }
+      // GEMV
+      const std::vector<double> x = normal_data(K, g);
+      std::vector<double> yw(M), yg(M);
+      reference_gemv(m, M, K, A.data(), lda, x.data(), yw.data());
+      gemv(m, M, K, A.data(), lda, x.data(), yg.data(), {2});
+      CHECK_MESSAGE(same_bits(yg, yw), describe(m), " gemv M=", M, " K=", K);
+      // dot and sum
+      const std::vector<double> y = normal_data(K, g);
+      const double dw = reference_dot(m, K, x.data(), y.data());
+      CHECK(std::bit_cast<std::uint64_t>(dot(m, K, x.data(), y.data())) ==
+            std::bit_cast<std::uint64_t>(dw));
+      const double sw = reference_sum(m, K, x.data());
+      CHECK(std::bit_cast<std::uint64_t>(sum(m, K, x.data())) == std::bit_cast<std::uint64_t>(sw));
+    }
+    // Batched with strides.
+    const std::size_t batch = 3, M = 5, N = 19, K = 33;
+    const std::vector<double> A = normal_data(batch * M * K + 7, g),
+                              B = normal_data(batch * K * N + 5, g);
+    std::vector<double> want(batch * M * N + 4), got(batch * M * N + 4);
+    reference_batched_gemm(m, batch, M, N, K, A.data(), K, M * K + 2, B.data(), N, K * N + 1,
+                           want.data(), N, M * N + 1);
+    batched_gemm(m, batch, M, N, K, A.data(), K, M * K + 2, B.data(), N, K * N + 1, got.data(), N,
+                 M * N + 1, {2});
+    CHECK_MESSAGE(same_bits(got, want), describe(m), " batched");
+  }
+}
+
+TEST_CASE("fast paths: the inner loop each model takes") {
+  const format bf = formats::bfloat16;
+  CHECK(fast_path_name(presets::bf16_gemm_fp32_accumulate()) == "native-binary32");
+  CHECK(fast_path_name(models::sequential(bf)) == "lanes");
+  accumulation_model sr = models::sequential(bf, rounding::stochastic);
+  sr.rbits = 20;
+  CHECK(fast_path_name(sr) == "lanes");
+  sr.rbits = 64;
+  CHECK(fast_path_name(sr) == "generic");
+  CHECK(fast_path_name(presets::hopper_fp8_mma()) == "generic");
+  CHECK(fast_path_name(models::sequential(formats::binary32), false) == "generic");
+}
+
+TEST_CASE("lanes fall back exactly at the edges: subnormal, overflowing and special lanes") {
+  // binary16 accumulation of products near binary16's largest and smallest values, plus inf
+  // and NaN inputs (compared as NaN-or-bits).
+  std::mt19937_64 g(3);
+  const accumulation_model m = models::sequential(formats::binary16, rounding::nearest_even,
+                                                  formats::binary16);
+  const std::size_t M = 3, N = 20, K = 40;
+  std::vector<double> A(M * K), B(K * N);
+  std::uniform_int_distribution<int> ex(-16, 9);
+  for (auto& x : A) x = static_cast<float>(std::ldexp(1.0 + (g() % 1024) / 1024.0, ex(g)) * ((g() & 1) ? 1 : -1));
+  for (auto& x : B) x = static_cast<float>(std::ldexp(1.0 + (g() % 1024) / 1024.0, ex(g)));
+  B[5] = std::numeric_limits<double>::infinity();
+  A[7] = std::numeric_limits<double>::quiet_NaN();
+  std::vector<double> want(M * N), got(M * N);
+  reference_gemm(m, M, N, K, A.data(), K, B.data(), N, want.data(), N);
+  gemm(m, M, N, K, A.data(), K, B.data(), N, got.data(), N, {2});
+  for (std::size_t i = 0; i < want.size(); ++i) {
+    if (std::isnan(want[i])) CHECK(std::isnan(got[i]));
+    else CHECK(std::bit_cast<std::uint64_t>(got[i]) == std::bit_cast<std::uint64_t>(want[i]));
+  }
+}
