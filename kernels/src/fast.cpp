@@ -9,6 +9,7 @@
 #include <bit>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <stdexcept>
 #include <vector>
 
@@ -41,10 +42,14 @@ enum class path { native32, lanes, generic };
 
 const detail::tile_loops& loops() {
   static const detail::tile_loops l = [] {
+    // LOWP_KERNELS_LOOPS=baseline forces the portable loops (so tests cover both).
+    const char* env = std::getenv("LOWP_KERNELS_LOOPS");
+    const bool force_baseline = env && std::string(env) == "baseline";
 #if defined(LOWP_KERNELS_HAVE_AVX2)
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+    if (!force_baseline && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
       return detail::tile_loops_avx2();
 #endif
+    (void)force_baseline;
     return detail::tile_loops_baseline();
   }();
   return l;
@@ -103,15 +108,45 @@ struct problem {
   std::uint64_t o_base, o_row;
 };
 
-double finish_output(const accumulation_model& m, std::uint64_t o, std::uint64_t n,
-                     const double* part_values, std::size_t part_stride) {
+// Returns output o before its output rounding: the single run's value, or the block sums /
+// partials combined as the definition combines them.
+double combine_output(const accumulation_model& m, std::uint64_t o, std::uint64_t n,
+                      const double* part_values, std::size_t part_stride) {
+  if (m.order != order_kind::blocked && m.order != order_kind::split_k) return part_values[0];
   const output_keys key{m.seed, o};
-  double v = part_values[0];
-  if (m.order == order_kind::blocked || m.order == order_kind::split_k)
-    v = detail::combine_parts(m, key, detail::part_count(m, n),
-                              [&](std::uint64_t j) { return part_values[j * part_stride]; });
-  (void)n;
-  return round(v, m.output, m.output_mode, key.word(role::output, 0), m.rbits).value;
+  return detail::combine_parts(m, key, detail::part_count(m, n),
+                               [&](std::uint64_t j) { return part_values[j * part_stride]; });
+}
+
+// Rounds every C(i,j) (holding its value before output rounding) to the output format: by rows
+// with lowp::round_array in the deterministic modes (bit-identical to lowp::round), one by one
+// with each output's own random word in the stochastic ones.
+void round_outputs(const problem& p, int threads) {
+  const accumulation_model& m = p.m;
+  if (!is_stochastic(m.output_mode)) {
+    if (m.output == formats::binary64 && m.output_mode == rounding::nearest_even) return;
+    round_options o;
+    o.mode = m.output_mode;
+    o.threads = 1;
+    const auto rows = static_cast<std::int64_t>(p.M);
+#pragma omp parallel for schedule(static) num_threads(threads)
+    for (std::int64_t i = 0; i < rows; ++i) {
+      double* row = p.c + static_cast<std::size_t>(i) * p.ldc;
+      if (p.c_col == 1) {
+        round_array(row, row, p.N, m.output, o);
+      } else {
+        for (std::size_t j = 0; j < p.N; ++j)
+          row[j * p.c_col] = round(row[j * p.c_col], m.output, m.output_mode).value;
+      }
+    }
+    return;
+  }
+  for (std::size_t i = 0; i < p.M; ++i)
+    for (std::size_t j = 0; j < p.N; ++j) {
+      double& c = p.c[i * p.ldc + j * p.c_col];
+      const output_keys key{m.seed, p.o_base + i * p.o_row + j};
+      c = round(c, m.output, m.output_mode, key.word(role::output, 0), m.rbits).value;
+    }
 }
 
 void run_generic(const problem& p, int threads) {
@@ -134,12 +169,13 @@ void run_generic(const problem& p, int threads) {
 void run_tiled(const problem& p, path which, int threads) {
   const accumulation_model& m = p.m;
   const std::size_t n_jt = (p.N + tile_cols - 1) / tile_cols;
-  const std::size_t rows = which == path::native32 ? tile_rows : 1;
+  const std::size_t rows = tile_rows;
   const std::size_t n_it = (p.M + rows - 1) / rows;
   const std::uint64_t parts =
       m.order == order_kind::sequential ? 1 : detail::part_count(m, p.K);
   // Panels of B, tile_cols wide, zero padded: panel jt holds B(k, jt*cols + c) at [k*cols + c].
-  std::vector<double> bpd;
+  // A padded to whole tiles of rows (zero rows give outputs nobody reads).
+  std::vector<double> bpd, ad;
   std::vector<float> bpf, af;
   if (which == path::native32) {
     bpf.assign(n_jt * p.K * tile_cols, 0.0f);
@@ -148,14 +184,21 @@ void run_tiled(const problem& p, path which, int threads) {
       for (std::size_t k = 0; k < p.K; ++k) af[i * p.K + k] = static_cast<float>(p.a[i * p.K + k]);
   } else {
     bpd.assign(n_jt * p.K * tile_cols, 0.0);
+    ad.assign(n_it * rows * p.K, 0.0);
+    std::copy(p.a, p.a + p.M * p.K, ad.begin());
   }
-  for (std::size_t jt = 0; jt < n_jt; ++jt)
-    for (std::size_t k = 0; k < p.K; ++k)
-      for (std::size_t c = 0; c < tile_cols && jt * tile_cols + c < p.N; ++c) {
-        const double v = p.b[k * p.bk + (jt * tile_cols + c) * p.bj];
-        if (which == path::native32) bpf[(jt * p.K + k) * tile_cols + c] = static_cast<float>(v);
-        else bpd[(jt * p.K + k) * tile_cols + c] = v;
+  for (std::size_t jt = 0; jt < n_jt; ++jt) {
+    const std::size_t cols = std::min<std::size_t>(tile_cols, p.N - jt * tile_cols);
+    for (std::size_t k = 0; k < p.K; ++k) {
+      const double* src = p.b + k * p.bk + jt * tile_cols * p.bj;
+      const std::size_t at = (jt * p.K + k) * tile_cols;
+      if (which == path::native32) {
+        for (std::size_t c = 0; c < cols; ++c) bpf[at + c] = static_cast<float>(src[c * p.bj]);
+      } else {
+        for (std::size_t c = 0; c < cols; ++c) bpd[at + c] = src[c * p.bj];
       }
+    }
+  }
   detail::lane_mode lm = detail::lane_mode::rne;
   if (m.accumulator_mode == rounding::toward_zero) lm = detail::lane_mode::rz;
   if (m.accumulator_mode == rounding::stochastic) lm = detail::lane_mode::sr;
@@ -165,7 +208,7 @@ void run_tiled(const problem& p, path which, int threads) {
   {
     std::vector<double> vals(parts * tile_rows * tile_cols);
     std::vector<double> tile(tile_rows * tile_cols);
-    std::uint64_t keys[tile_cols];
+    std::uint64_t keys[tile_rows * tile_cols];
 #pragma omp for schedule(dynamic, 1)
     for (std::int64_t t = 0; t < tasks; ++t) {
       const std::size_t jt = static_cast<std::size_t>(t) / n_it;  // panels outer: reuse in cache
@@ -178,12 +221,15 @@ void run_tiled(const problem& p, path which, int threads) {
           l.native({af.data() + i0 * p.K, p.K, bpf.data() + jt * p.K * tile_cols, r.k0, r.k1,
                     m.round_products, tile.data()});
         } else {
-          for (std::size_t c = 0; c < tile_cols; ++c)
-            keys[c] = random_stream(m.seed, 8 * (p.o_base + i0 * p.o_row + jt * tile_cols + c) +
-                                                role::accumulate)
-                          .key;
-          l.lanes({p.a + i0 * p.K, bpd.data() + jt * p.K * tile_cols, r.k0, r.k1, &m.accumulator,
-                   m.accumulator_mode, lm, m.rbits, keys, tile.data()});
+          if (part == 0 && lm == detail::lane_mode::sr)
+            for (std::size_t rr = 0; rr < rows; ++rr)
+              for (std::size_t c = 0; c < tile_cols; ++c)
+                keys[rr * tile_cols + c] =
+                    random_stream(m.seed, 8 * (p.o_base + (i0 + rr) * p.o_row + jt * tile_cols + c) +
+                                              role::accumulate)
+                        .key;
+          l.lanes({ad.data() + i0 * p.K, p.K, bpd.data() + jt * p.K * tile_cols, r.k0, r.k1,
+                   &m.accumulator, m.accumulator_mode, lm, m.rbits, keys, tile.data()});
         }
         for (std::size_t e = 0; e < rows * tile_cols; ++e)
           vals[part * rows * tile_cols + e] = tile[e];
@@ -192,8 +238,8 @@ void run_tiled(const problem& p, path which, int threads) {
         for (std::size_t c = 0; c < tile_cols && jt * tile_cols + c < p.N; ++c) {
           const std::size_t i = i0 + r, j = jt * tile_cols + c;
           p.c[i * p.ldc + j * p.c_col] =
-              finish_output(m, p.o_base + i * p.o_row + j, p.K, vals.data() + r * tile_cols + c,
-                            rows * tile_cols);
+              combine_output(m, p.o_base + i * p.o_row + j, p.K, vals.data() + r * tile_cols + c,
+                             rows * tile_cols);
         }
     }
   }
@@ -202,8 +248,12 @@ void run_tiled(const problem& p, path which, int threads) {
 void run(const problem& p, bool f32, int threads) {
   if (threads <= 0) threads = omp_get_max_threads();
   const path which = choose(p.m, f32);
-  if (which == path::generic || p.M * p.N == 0) run_generic(p, threads);
-  else run_tiled(p, which, threads);
+  if (which == path::generic || p.M * p.N == 0) {
+    run_generic(p, threads);  // the definition rounds its outputs itself
+    return;
+  }
+  run_tiled(p, which, threads);
+  round_outputs(p, threads);
 }
 
 }  // namespace

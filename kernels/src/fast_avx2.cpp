@@ -1,4 +1,8 @@
-// The fast kernels' inner loops built for AVX2 + FMA (chosen at run time by fast.cpp).
+// The fast kernels' inner loops built for AVX2 + FMA (chosen at run time by fast.cpp): the
+// portable loops of fast_tiles.inc, and hand-vectorised versions of the two hot loops that the
+// tests prove bit-identical to them (and to the definition).
+#include <immintrin.h>
+
 #include <bit>
 #include <cmath>
 #include <cstdint>
@@ -10,8 +14,156 @@
 namespace lowp::kernels::detail {
 namespace avx2 {
 #include "fast_tiles.inc"
+
+static_assert(tile_rows == 4 && tile_cols == 16, "the vector loops below assume a 4 x 16 tile");
+
+// binary32 accumulation of a 4 x 16 tile: 8 vector accumulators, two panel loads and four
+// broadcasts per k. Unfused: the product is rounded to binary32 first (a separate multiply).
+template <bool Unfused>
+void native_4x16(const native_tile& t) {
+  __m256 c[4][2];
+  for (auto& row : c) row[0] = row[1] = _mm256_setzero_ps();
+  for (std::size_t k = t.k0; k < t.k1; ++k) {
+    const __m256 b0 = _mm256_loadu_ps(t.b + k * 16), b1 = _mm256_loadu_ps(t.b + k * 16 + 8);
+    for (int r = 0; r < 4; ++r) {
+      const __m256 a = _mm256_broadcast_ss(t.a + r * t.lda + k);
+      if constexpr (Unfused) {
+        c[r][0] = _mm256_add_ps(c[r][0], _mm256_mul_ps(a, b0));
+        c[r][1] = _mm256_add_ps(c[r][1], _mm256_mul_ps(a, b1));
+      } else {
+        c[r][0] = _mm256_fmadd_ps(a, b0, c[r][0]);
+        c[r][1] = _mm256_fmadd_ps(a, b1, c[r][1]);
+      }
+    }
+  }
+  for (int r = 0; r < 4; ++r)
+    for (int h = 0; h < 2; ++h) {
+      _mm256_storeu_pd(t.out + r * 16 + h * 8, _mm256_cvtps_pd(_mm256_castps256_ps128(c[r][h])));
+      _mm256_storeu_pd(t.out + r * 16 + h * 8 + 4, _mm256_cvtps_pd(_mm256_extractf128_ps(c[r][h], 1)));
+    }
+}
+
+void run_native_vec(const native_tile& t) {
+  if (t.unfused) native_4x16<true>(t);
+  else native_4x16<false>(t);
+}
+
+// x * c mod 2^64 for four lanes (AVX2 has no 64-bit multiply): lo*lo + ((hi*lo + lo*hi) << 32).
+inline __m256i mul64(__m256i x, std::uint64_t c) {
+  const __m256i cl = _mm256_set1_epi64x(static_cast<long long>(c & 0xffffffffULL));
+  const __m256i ch = _mm256_set1_epi64x(static_cast<long long>(c >> 32));
+  const __m256i lo = _mm256_mul_epu32(x, cl);
+  const __m256i cross = _mm256_add_epi64(_mm256_mul_epu32(_mm256_srli_epi64(x, 32), cl),
+                                         _mm256_mul_epu32(x, ch));
+  return _mm256_add_epi64(lo, _mm256_slli_epi64(cross, 32));
+}
+
+// lowp::mix64 on four lanes.
+inline __m256i mix64v(__m256i z) {
+  z = _mm256_xor_si256(z, _mm256_srli_epi64(z, 30));
+  z = mul64(z, 0xbf58476d1ce4e5b9ULL);
+  z = _mm256_xor_si256(z, _mm256_srli_epi64(z, 27));
+  z = mul64(z, 0x94d049bb133111ebULL);
+  return _mm256_xor_si256(z, _mm256_srli_epi64(z, 31));
+}
+
+// The lanes loop of fast_tiles.inc, four lanes per vector, four vectors per row of 16.
+template <lane_mode Mode>
+void lanes_16(const lane_tile& t) {
+  const int shift = 52 - t.f->mantissa_bits;
+  const __m128i vshift = _mm_cvtsi32_si128(shift);
+  const __m128i vfrac = _mm_cvtsi32_si128(64 - shift);
+  const __m128i vdrop = _mm_cvtsi32_si128(64 - t.rbits);
+  const auto lm = static_cast<long long>((std::uint64_t{1} << shift) - 1);
+  const __m256i low_mask = _mm256_set1_epi64x(lm);
+  const __m256i quantum = _mm256_set1_epi64x(lm + 1);
+  const __m256i half_m1 = _mm256_set1_epi64x(static_cast<long long>((std::uint64_t{1} << (shift - 1)) - 1));
+  const __m256i one = _mm256_set1_epi64x(1);
+  const __m256i zero = _mm256_setzero_si256();
+  const __m256i sign_bit = _mm256_set1_epi64x(static_cast<long long>(0x8000000000000000ULL));
+  const __m256i min_normal =
+      _mm256_set1_epi64x(static_cast<long long>(std::bit_cast<std::uint64_t>(t.f->smallest_normal())));
+  const __m256i largest =
+      _mm256_set1_epi64x(static_cast<long long>(std::bit_cast<std::uint64_t>(t.f->largest())));
+  // Four rows of four vectors: 16 independent chains hide the latency of one step.
+  __m256d acc[16];
+  for (auto& v : acc) v = _mm256_setzero_pd();
+  for (std::size_t k = t.k0; k < t.k1; ++k) {
+    const double* bk = t.b + k * 16;
+    const std::uint64_t stepc = (k + 1) * 0x9e3779b97f4a7c15ULL;
+    const __m256i stepv = _mm256_set1_epi64x(static_cast<long long>(stepc));
+    __m256d next[16];
+    __m256i bad[16];
+    __m256i bad_any = zero;
+    for (int v = 0; v < 16; ++v) {
+      const int row = v / 4, col = v % 4;
+      const __m256d a = _mm256_broadcast_sd(t.a + row * t.lda + k);
+      const __m256d b = _mm256_loadu_pd(bk + 4 * col);
+      const __m256d p = _mm256_mul_pd(a, b);
+      const __m256d s = _mm256_add_pd(p, acc[v]);
+      const __m256d bb = _mm256_sub_pd(s, p);
+      const __m256d e = _mm256_add_pd(_mm256_sub_pd(p, _mm256_sub_pd(s, bb)), _mm256_sub_pd(acc[v], bb));
+      // Round s to odd by e: |x| > |s|: s | 1; |x| < |s|: (s - 1 ulp) | 1 (bits of the magnitude).
+      __m256i sb = _mm256_castpd_si256(s);
+      const __m256i eb = _mm256_castpd_si256(e);
+      const __m256i nz1 = _mm256_and_si256(
+          _mm256_castpd_si256(_mm256_cmp_pd(e, _mm256_setzero_pd(), _CMP_NEQ_OQ)), one);
+      const __m256i opposite = _mm256_cmpgt_epi64(zero, _mm256_xor_si256(sb, eb));
+      sb = _mm256_or_si256(_mm256_sub_epi64(sb, _mm256_and_si256(opposite, nz1)), nz1);
+      const __m256i sign = _mm256_and_si256(sb, sign_bit);
+      const __m256i mag = _mm256_xor_si256(sb, sign);
+      __m256i r;
+      if constexpr (Mode == lane_mode::rne) {
+        const __m256i odd = _mm256_and_si256(_mm256_srl_epi64(mag, vshift), one);
+        r = _mm256_andnot_si256(low_mask, _mm256_add_epi64(_mm256_add_epi64(mag, half_m1), odd));
+      } else if constexpr (Mode == lane_mode::rz) {
+        r = _mm256_andnot_si256(low_mask, mag);
+      } else {
+        const __m256i key = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(t.keys + 4 * v));
+        const __m256i rnd = mix64v(_mm256_add_epi64(key, stepv));
+        const __m256i frac = _mm256_sll_epi64(mag, vfrac);
+        const __m256i up = _mm256_cmpgt_epi64(_mm256_srl_epi64(frac, vdrop), _mm256_srl_epi64(rnd, vdrop));
+        r = _mm256_add_epi64(_mm256_andnot_si256(low_mask, mag), _mm256_and_si256(up, quantum));
+      }
+      // Below the smallest normal, or above the largest value after rounding (which also
+      // catches inf and NaN): redo exactly. |s_odd| >= 2^(emax+1) rounds to r > largest.
+      bad[v] = _mm256_or_si256(_mm256_cmpgt_epi64(min_normal, mag), _mm256_cmpgt_epi64(r, largest));
+      bad_any = _mm256_or_si256(bad_any, bad[v]);
+      next[v] = _mm256_castsi256_pd(_mm256_or_si256(r, sign));
+    }
+    if (_mm256_testz_si256(bad_any, bad_any)) {
+      for (int v = 0; v < 16; ++v) acc[v] = next[v];
+      continue;
+    }
+    for (int v = 0; v < 16; ++v) {
+      alignas(32) double old[4], nw[4];
+      alignas(32) std::int64_t flag[4];
+      _mm256_store_pd(old, acc[v]);
+      _mm256_store_pd(nw, next[v]);
+      _mm256_store_si256(reinterpret_cast<__m256i*>(flag), bad[v]);
+      const int row = v / 4;
+      for (int l = 0; l < 4; ++l) {
+        if (!flag[l]) continue;
+        const int c = 4 * (v % 4) + l;
+        const std::uint64_t w = Mode == lane_mode::sr ? lowp::mix64(t.keys[row * 16 + c] + stepc) : 0;
+        nw[l] = lowp::fma(t.a[row * t.lda + k], bk[c], old[l], *t.f, t.rounding_mode, w, t.rbits).value;
+      }
+      acc[v] = _mm256_load_pd(nw);
+    }
+  }
+  for (int v = 0; v < 16; ++v) _mm256_storeu_pd(t.out + 4 * v, acc[v]);
+}
+
+void run_lanes_vec(const lane_tile& t) {
+  switch (t.mode) {
+    case lane_mode::rne: lanes_16<lane_mode::rne>(t); break;
+    case lane_mode::rz: lanes_16<lane_mode::rz>(t); break;
+    case lane_mode::sr: lanes_16<lane_mode::sr>(t); break;
+  }
+}
+
 }  // namespace avx2
 
-tile_loops tile_loops_avx2() { return {&avx2::run_native, &avx2::run_lanes}; }
+tile_loops tile_loops_avx2() { return {&avx2::run_native_vec, &avx2::run_lanes_vec}; }
 
 }  // namespace lowp::kernels::detail

@@ -25,10 +25,11 @@ struct native_tile {
 
 enum class lane_mode { rne, rz, sr };
 
-// A lanes tile: one row a[k], panel b[k*tile_cols + c], keys[c] = the accumulate-role key of
-// output c (random_stream(seed, 8 o).key).
+// A lanes tile: rows a[r*lda + k] (r < tile_rows), panel b[k*tile_cols + c],
+// keys[r*tile_cols + c] = the accumulate-role key of output (r, c) (random_stream(seed, 8 o).key).
 struct lane_tile {
   const double* a;
+  std::size_t lda;
   const double* b;
   std::size_t k0, k1;
   const format* f;
@@ -36,7 +37,7 @@ struct lane_tile {
   lane_mode mode;
   int rbits;
   const std::uint64_t* keys;
-  double* out;  // tile_cols
+  double* out;  // tile_rows x tile_cols
 };
 
 struct tile_loops {
