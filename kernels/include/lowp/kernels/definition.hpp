@@ -10,6 +10,7 @@
 #include "lowp/ops.hpp"
 #include "lowp/random.hpp"
 #include "lowp/round.hpp"
+#include "lowp/rounding.hpp"
 
 namespace lowp::kernels {
 
@@ -19,6 +20,12 @@ struct output_keys {
   std::uint64_t o;
   LOWP_HOST_DEVICE constexpr std::uint64_t word(std::uint64_t r, std::uint64_t e) const noexcept {
     return random_stream(seed, 8 * o + r)(e);
+  }
+  // Returns word(r, e) for a stochastic mode, else 0 (deterministic modes read no random bits,
+  // so skipping the generator changes nothing but the time).
+  LOWP_HOST_DEVICE constexpr std::uint64_t word(rounding mode, std::uint64_t r,
+                                                std::uint64_t e) const noexcept {
+    return (mode == rounding::stochastic || mode == rounding::stochastic_equal) ? word(r, e) : 0;
   }
 };
 
@@ -36,10 +43,11 @@ namespace detail {
 // acc + round(a*b) (rounded products, unfused).
 LOWP_HOST_DEVICE constexpr double step(const accumulation_model& m, const output_keys& key,
                                        double acc, double a, double b, std::uint64_t k) noexcept {
-  const std::uint64_t r = key.word(role::accumulate, k);
+  const std::uint64_t r = key.word(m.accumulator_mode, role::accumulate, k);
   if (!m.round_products) return fma(a, b, acc, m.accumulator, m.accumulator_mode, r, m.rbits).value;
   const double p =
-      mul(a, b, m.product, m.product_mode, key.word(role::product, k), m.rbits).value;
+      mul(a, b, m.product, m.product_mode, key.word(m.product_mode, role::product, k), m.rbits)
+          .value;
   return add(acc, p, m.accumulator, m.accumulator_mode, r, m.rbits).value;
 }
 
@@ -66,7 +74,7 @@ LOWP_HOST_DEVICE constexpr double group_step(const accumulation_model& m, const 
                                              double acc, AAt a_at, BAt b_at, std::uint64_t k0,
                                              std::uint64_t k1) noexcept {
   using lowp::detail::uint128;
-  const std::uint64_t r = key.word(role::accumulate, k0);
+  const std::uint64_t r = key.word(m.accumulator_mode, role::accumulate, k0);
   const format& f = m.accumulator;
   const rounding mode = m.accumulator_mode;
   constexpr double inf = __builtin_bit_cast(double, lowp::detail::inf_bits);
@@ -78,7 +86,9 @@ LOWP_HOST_DEVICE constexpr double group_step(const accumulation_model& m, const 
     const double a = a_at(k), b = b_at(k);
     double p = 0;
     if (m.round_products) {
-      p = mul(a, b, m.product, m.product_mode, key.word(role::product, k), m.rbits).value;
+      p = mul(a, b, m.product, m.product_mode, key.word(m.product_mode, role::product, k),
+              m.rbits)
+              .value;
       t[count] = exact_term(p);
     } else {
       const lowp::detail::operand x = lowp::detail::unpack(a), y = lowp::detail::unpack(b);
@@ -150,7 +160,7 @@ LOWP_HOST_DEVICE constexpr double combine_add(const accumulation_model& m, const
                                               double x, double y, std::uint64_t e) noexcept {
   const format& f = m.wide_combine ? m.combine_format : m.accumulator;
   const rounding mode = m.wide_combine ? m.combine_mode : m.accumulator_mode;
-  return add(x, y, f, mode, key.word(role::combine, e), m.rbits).value;
+  return add(x, y, f, mode, key.word(mode, role::combine, e), m.rbits).value;
 }
 
 // Returns the largest power of two strictly below len (len >= 2): the pairwise split rule.
@@ -238,7 +248,8 @@ LOWP_HOST_DEVICE constexpr double combine_parts(const accumulation_model& m,
   auto value = [&](std::uint64_t j) {
     double v = part(j);
     if (m.round_partials)
-      v = round(v, m.partial, m.partial_mode, key.word(role::partial, j), m.rbits).value;
+      v = round(v, m.partial, m.partial_mode, key.word(m.partial_mode, role::partial, j), m.rbits)
+              .value;
     return v;
   };
   auto join = [&](double x, double y, std::uint64_t e) { return combine_add(m, key, x, y, e); };
@@ -273,8 +284,8 @@ LOWP_HOST_DEVICE constexpr double model_dot(const accumulation_model& m, std::ui
       result = pairwise_tree(
           0, n, [&](std::uint64_t k) { return step(m, key, 0.0, a_at(k), b_at(k), k); },
           [&](double x, double y, std::uint64_t mid) {
-            return add(x, y, m.accumulator, m.accumulator_mode, key.word(role::combine, mid),
-                       m.rbits)
+            return add(x, y, m.accumulator, m.accumulator_mode,
+                       key.word(m.accumulator_mode, role::combine, mid), m.rbits)
                 .value;
           });
     }
@@ -284,7 +295,8 @@ LOWP_HOST_DEVICE constexpr double model_dot(const accumulation_model& m, std::ui
       return sequential_run(m, key, a_at, b_at, r.k0, r.k1);
     });
   }
-  return round(result, m.output, m.output_mode, key.word(role::output, 0), m.rbits).value;
+  return round(result, m.output, m.output_mode, key.word(m.output_mode, role::output, 0), m.rbits)
+      .value;
 }
 
 }  // namespace lowp::kernels
