@@ -121,6 +121,7 @@ accumulation_model hopper_fp8_mma() {
   m.group = 32;
   m.group_bits = 14;
   m.group_aligns_accumulator = true;
+  m.group_floor = true;
   return m;
 }
 
@@ -137,7 +138,7 @@ accumulation_model hopper_fp8_promoted() {
 
 accumulation_model blackwell_fp8_mma() {
   accumulation_model m = hopper_fp8_mma();
-  m.group_bits = 25;
+  m.group_bits = 26;
   return m;
 }
 
@@ -156,7 +157,7 @@ std::string describe(const accumulation_model& m) {
   s += " acc=" + fm(m.accumulator, m.accumulator_mode);
   if (m.group > 0)
     s += " group=" + std::to_string(m.group) + "x" + std::to_string(m.group_bits) + "b" +
-         (m.group_aligns_accumulator ? "+acc" : "");
+         (m.group_aligns_accumulator ? "+acc" : "") + (m.group_floor ? ",floor" : "");
   s += std::string(" order=") + order_name(m.order);
   if (m.order == order_kind::blocked || m.order == order_kind::split_k) {
     s += "(" + std::to_string(m.block) + "," +

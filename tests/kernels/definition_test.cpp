@@ -137,6 +137,11 @@ TEST_CASE("group sum: alignment and truncation to w bits") {
   // Negative terms truncate toward zero: 8 - 1.875 -> 8 - 1 = 7.
   const double c[] = {8.0, -1.875};
   CHECK(reference_dot(m, 2, c, b) == 7.0);
+  // Two's complement truncation (floor): -1.875 -> -2: 8 - 2 = 6.
+  m.group_floor = true;
+  CHECK(reference_dot(m, 2, c, b) == 6.0);
+  CHECK(reference_dot(m, 2, a, b) == 9.0);  // positive terms: floor = toward zero
+  m.group_floor = false;
   // The accumulator aligned too: after the first group acc = 9; the next group's products 0.5,
   // 0.25 are below the quantum 2^(3-3) = 1 of E = 3 and vanish: acc stays 9.
   const double d[] = {8.0, 1.875, 0.5, 0.25}, e[] = {1, 1, 1, 1};

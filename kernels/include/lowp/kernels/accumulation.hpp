@@ -51,10 +51,12 @@ struct accumulation_model {
   // `group_aligns_accumulator`) are aligned to the largest exponent E among them, each truncated
   // toward zero to a multiple of 2^(E - group_bits + 1) (w = group_bits bits from E down), added
   // exactly, and the sum (plus the accumulator when it was not aligned) rounded once into the
-  // accumulator. group <= 64, group_bits <= 100.
+  // accumulator. group <= 64, group_bits <= 100. With `group_floor` the truncation is of the
+  // two's complement (toward -inf: "sign-fill right shifting") instead of toward zero.
   int group = 0;
   int group_bits = 0;
   bool group_aligns_accumulator = true;
+  bool group_floor = false;
 
   // Order of the additions.
   order_kind order = order_kind::sequential;
@@ -136,18 +138,21 @@ accumulation_model promoted(const format& narrow, int c, const format& wide,
 // instruction's K, the bit widths what users measured (not vendor documentation).
 namespace presets {
 
-// NVIDIA Hopper FP8 tensor-core MMA (e4m3 inputs, FP32 output register): products aligned with
-// the accumulator to the largest exponent and kept to about 13-14 bits (users measured 13-14
-// mantissa bits: deepseek-ai/DeepGEMM issue #37; DeepSeek-V3 report sec. 3.3.2 "around 14 bits"),
-// in groups of K = 32 (wgmma FP8 instruction K). Here: group 32, 14 bits (1 + 13 mantissa),
-// accumulator binary32 truncated (toward zero), output binary32.
+// NVIDIA Hopper FP8 tensor-core MMA (e4m3 inputs, FP32 output register). DeepSeek-V3 technical
+// report sec. 3.5.2, quoted in deepseek-ai/DeepGEMM issue #37: "After aligning 32 mantissa
+// products by right-shifting based on the maximum exponent, the Tensor Core only uses the highest
+// 14 bits of each mantissa product for addition, and truncates bits exceeding this range. The
+// accumulation of addition results into registers also employs 14-bit precision"; #37 adds
+// "after sign-fill right shifting". Here: group 32, w = 14, accumulator aligned, two's
+// complement truncation (group_floor), the sum rounded toward zero into binary32.
 accumulation_model hopper_fp8_mma();
-// DeepGEMM's FP8 recipe on Hopper: the tensor-core model above for 128 products (4 wgmma of K=32),
-// then promoted into a binary32 accumulator on the CUDA cores (DeepSeek-V3 report sec. 3.3.2,
-// "promotion interval N_C = 128").
+// DeepGEMM's FP8 recipe on Hopper: the tensor-core model above for 128 products (4 wgmma),
+// then added into a binary32 accumulator on the CUDA cores (DeepSeek-V3 report, "Increasing
+// Accumulation Precision": promotion every N_C = 128 elements).
 accumulation_model hopper_fp8_promoted();
-// NVIDIA B200 (Blackwell) FP8 MMA: users measured about 25 bits kept in the aligned sum
-// (deepseek-ai/DeepGEMM issue #176). Here: group 32, 25 bits, binary32 accumulator, truncation.
+// NVIDIA B200 FP8 MMA (tcgen05 kind::f8f6f4): deepseek-ai/DeepGEMM issue #176 measured "25bits
+// mantissa, higher compared to H100 (13bit mantissa)"; counting as the report counts Hopper's
+// 14 bits, w = 26. Otherwise as hopper_fp8_mma.
 accumulation_model blackwell_fp8_mma();
 // A bfloat16 GEMM as cuBLAS/PyTorch run it by default: bfloat16 inputs, binary32 accumulation
 // (modelled as sequential fused multiply-adds), output rounded to bfloat16.

@@ -135,7 +135,9 @@ LOWP_HOST_DEVICE constexpr double group_step(const accumulation_model& m, const 
     if (shift <= 0) v = x.sig << -shift;
     else if (shift < 128) v = x.sig >> shift;
     const auto sv = static_cast<int128>(v);
-    s += x.negative ? -sv : sv;
+    // Two's complement truncation (floor) of a negative term with dropped bits: one unit more.
+    const bool dropped = shift > 0 && (shift >= 128 || (x.sig << (128 - shift)) != 0);
+    s += x.negative ? -(sv + (m.group_floor && dropped ? 1 : 0)) : sv;
   };
   for (int i = 0; i < count; ++i) add_truncated(t[i]);
   if (align_acc) add_truncated(at);
