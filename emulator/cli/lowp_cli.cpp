@@ -86,6 +86,10 @@ constexpr const char* usage_text =
     "          read codes in hex (0x optional) and print their values in %a form\n"
     "  info    -f FORMAT\n"
     "          print the facts of FORMAT as key: value lines\n"
+    "  ulp     -f FORMAT\n"
+    "          read lines 'value reference'; print the histogram of |value - reference| in\n"
+    "          ulps of FORMAT at the reference (bins 0, (0,0.5], (0.5,1], (1,2], ...), the\n"
+    "          count, max, mean and mean signed error\n"
     "  help    print this text (also --help, -h); --version prints the version\n"
     "\n"
     "options:\n"
@@ -655,6 +659,7 @@ int run_cli(int argc, char** argv, std::istream& in, std::ostream& out, std::ost
         return exit_ok;
       }
     }
+    if (first == "ulp") return run_ulp(argc, argv, in, out, err);
     const options o = parse_options(argc, argv);
     if (o.cmd == command::info) return run_info(*o.fmt, out);
     return run_stream(o, in, out, err);
