@@ -116,11 +116,10 @@ int run_ulp(int argc, char** argv, std::istream& in, std::ostream& out, std::ost
     std::string label = b == 0 ? "(0,0.5]" : b == 1 ? "(0.5,1]"
                                         : "(" + std::to_string(1LL << (b - 2)) + "," +
                                               std::to_string(1LL << (b - 1)) + "]";
-    label.resize(15, ' ');
+    label.resize(std::max<std::size_t>(15, label.size() + 1), ' ');
     out << label << bins[b] << '\n';
   }
-  out << ">" << (1LL << top) << std::string(15 - 1 - std::to_string(1LL << top).size(), ' ')
-      << above << '\n';
+  out << ">" << (1LL << top) << "       " << above << '\n';
   out << "not-finite     " << not_finite << '\n';
   const std::uint64_t finite = count - not_finite;
   out << "count: " << count << '\n';
