@@ -92,12 +92,13 @@ void lanes_16(const lane_tile& t) {
     const double* bk = t.b + k * 16;
     const std::uint64_t stepc = (k + 1) * 0x9e3779b97f4a7c15ULL;
     const __m256i stepv = _mm256_set1_epi64x(static_cast<long long>(stepc));
-    __m256d next[16];
-    __m256i bad[16];
+    for (int row = 0; row < 4; ++row) {  // one row (4 vectors) at a time: few live registers
+    const __m256d a = _mm256_broadcast_sd(t.a + row * t.lda + k);
+    __m256d next[4];
+    __m256i bad[4];
     __m256i bad_any = zero;
-    for (int v = 0; v < 16; ++v) {
-      const int row = v / 4, col = v % 4;
-      const __m256d a = _mm256_broadcast_sd(t.a + row * t.lda + k);
+    for (int col = 0; col < 4; ++col) {
+      const int v = row * 4 + col;
       const __m256d b = _mm256_loadu_pd(bk + 4 * col);
       const __m256d p = _mm256_mul_pd(a, b);
       const __m256d s = _mm256_add_pd(p, acc[v]);
@@ -127,28 +128,29 @@ void lanes_16(const lane_tile& t) {
       }
       // Below the smallest normal, or above the largest value after rounding (which also
       // catches inf and NaN): redo exactly. |s_odd| >= 2^(emax+1) rounds to r > largest.
-      bad[v] = _mm256_or_si256(_mm256_cmpgt_epi64(min_normal, mag), _mm256_cmpgt_epi64(r, largest));
-      bad_any = _mm256_or_si256(bad_any, bad[v]);
-      next[v] = _mm256_castsi256_pd(_mm256_or_si256(r, sign));
+      bad[col] = _mm256_or_si256(_mm256_cmpgt_epi64(min_normal, mag), _mm256_cmpgt_epi64(r, largest));
+      bad_any = _mm256_or_si256(bad_any, bad[col]);
+      next[col] = _mm256_castsi256_pd(_mm256_or_si256(r, sign));
     }
     if (_mm256_testz_si256(bad_any, bad_any)) {
-      for (int v = 0; v < 16; ++v) acc[v] = next[v];
+      for (int col = 0; col < 4; ++col) acc[row * 4 + col] = next[col];
       continue;
     }
-    for (int v = 0; v < 16; ++v) {
+    for (int col = 0; col < 4; ++col) {
+      const int v = row * 4 + col;
       alignas(32) double old[4], nw[4];
       alignas(32) std::int64_t flag[4];
       _mm256_store_pd(old, acc[v]);
-      _mm256_store_pd(nw, next[v]);
-      _mm256_store_si256(reinterpret_cast<__m256i*>(flag), bad[v]);
-      const int row = v / 4;
+      _mm256_store_pd(nw, next[col]);
+      _mm256_store_si256(reinterpret_cast<__m256i*>(flag), bad[col]);
       for (int l = 0; l < 4; ++l) {
         if (!flag[l]) continue;
-        const int c = 4 * (v % 4) + l;
+        const int c = 4 * col + l;
         const std::uint64_t w = Mode == lane_mode::sr ? lowp::mix64(t.keys[row * 16 + c] + stepc) : 0;
         nw[l] = lowp::fma(t.a[row * t.lda + k], bk[c], old[l], *t.f, t.rounding_mode, w, t.rbits).value;
       }
       acc[v] = _mm256_load_pd(nw);
+    }
     }
   }
   for (int v = 0; v < 16; ++v) _mm256_storeu_pd(t.out + 4 * v, acc[v]);
