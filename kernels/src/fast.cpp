@@ -26,7 +26,9 @@ namespace baseline {
 #include "fast_tiles.inc"
 }  // namespace baseline
 
-tile_loops tile_loops_baseline() { return {&baseline::run_native, &baseline::run_lanes}; }
+tile_loops tile_loops_baseline() {
+  return {&baseline::run_native, &baseline::run_lanes, &baseline::run_lanes32};
+}
 
 #if !defined(LOWP_KERNELS_HAVE_AVX2)
 tile_loops tile_loops_avx2() { return tile_loops_baseline(); }
@@ -38,7 +40,41 @@ namespace {
 using detail::tile_cols;
 using detail::tile_rows;
 
-enum class path { native32, lanes, generic };
+enum class path { native32, lanes32, lanes, generic };
+
+// What the inner loops need to know of the (rounded) operands.
+struct data_facts {
+  bool binary32 = true;           // every value is a binary32 value
+  bool products_binary32 = true;  // every product of an A value and a B value is exact in binary32
+};
+
+// Significant bits, lowest and highest bit exponents of the finite nonzero values of v.
+struct value_range {
+  int bits = 0, lsb = 100000, top = -100000;
+  bool binary32 = true;
+  void add(double x) {
+    if (!(static_cast<double>(static_cast<float>(x)) == x) && x == x) binary32 = false;
+    if (x == 0 || !std::isfinite(x)) return;
+    const std::uint64_t u = std::bit_cast<std::uint64_t>(x) & 0x7fffffffffffffffULL;
+    const int field = static_cast<int>(u >> 52);
+    const std::uint64_t sig = field ? (u & 0xfffffffffffffULL) | (1ULL << 52) : u;
+    const int l = (field ? field - 1075 : -1074) + std::countr_zero(sig);
+    const int t = (field ? field - 1023 : -1074 + 63 - std::countl_zero(sig));
+    bits = std::max(bits, t - l + 1);
+    lsb = std::min(lsb, l);
+    top = std::max(top, t);
+  }
+};
+
+data_facts facts_of(const value_range& a, const value_range& b) {
+  data_facts d;
+  d.binary32 = a.binary32 && b.binary32;
+  // The product of x (bits bx, lowest bit 2^lx, below 2^(tx+1)) and y is exact in binary32 when
+  // it has at most 24 bits, no bit below 2^-149 and magnitude below 2^127 (no overflow).
+  d.products_binary32 = d.binary32 && a.bits + b.bits <= 24 && a.lsb + b.lsb >= -149 &&
+                        a.top + b.top <= 125;
+  return d;
+}
 
 const detail::tile_loops& loops() {
   static const detail::tile_loops l = [] {
@@ -55,8 +91,8 @@ const detail::tile_loops& loops() {
   return l;
 }
 
-path choose(const accumulation_model& m, bool f32) {
-  if (!f32 || m.group > 0 || m.order == order_kind::pairwise) return path::generic;
+path choose(const accumulation_model& m, data_facts d) {
+  if (!d.binary32 || m.group > 0 || m.order == order_kind::pairwise) return path::generic;
   const format& f = m.accumulator;
   if (f == formats::binary32 && m.accumulator_mode == rounding::nearest_even &&
       (!m.round_products ||
@@ -64,7 +100,11 @@ path choose(const accumulation_model& m, bool f32) {
     return path::native32;
   if (m.round_products || f.mantissa_bits > 50 || !f.is_signed || !f.has_zero) return path::generic;
   const rounding r = m.accumulator_mode;
-  if (r == rounding::nearest_even || r == rounding::toward_zero) return path::lanes;
+  const bool rne_rz = r == rounding::nearest_even || r == rounding::toward_zero;
+  if (rne_rz && d.products_binary32 && f.mantissa_bits <= 21 && f.fits_binary32() &&
+      f.emin() >= -126)
+    return path::lanes32;
+  if (rne_rz) return path::lanes;
   if (r == rounding::stochastic && m.rbits <= 51 - f.mantissa_bits) return path::lanes;
   return path::generic;
 }
@@ -88,10 +128,10 @@ void round_inputs_into(const accumulation_model& m, std::uint64_t which, const d
   round_array(x, out, n, m.input, o);
 }
 
-bool all_binary32(const std::vector<double>& v) {
-  for (double x : v)
-    if (!(static_cast<double>(static_cast<float>(x)) == x) && x == x) return false;
-  return true;
+value_range range_of(const std::vector<double>& v) {
+  value_range r;
+  for (double x : v) r.add(x);
+  return r;
 }
 
 // A GEMM C(i,j) = sum_k A(i,k) B(k,j) on inputs already rounded: A row-major M x K
@@ -177,7 +217,8 @@ void run_tiled(const problem& p, path which, int threads) {
   // A padded to whole tiles of rows (zero rows give outputs nobody reads).
   std::vector<double> bpd, ad;
   std::vector<float> bpf, af;
-  if (which == path::native32) {
+  const bool f32_panels = which == path::native32 || which == path::lanes32;
+  if (f32_panels) {
     bpf.assign(n_jt * p.K * tile_cols, 0.0f);
     af.assign(n_it * rows * p.K, 0.0f);
     for (std::size_t i = 0; i < p.M; ++i)
@@ -192,7 +233,7 @@ void run_tiled(const problem& p, path which, int threads) {
     for (std::size_t k = 0; k < p.K; ++k) {
       const double* src = p.b + k * p.bk + jt * tile_cols * p.bj;
       const std::size_t at = (jt * p.K + k) * tile_cols;
-      if (which == path::native32) {
+      if (f32_panels) {
         for (std::size_t c = 0; c < cols; ++c) bpf[at + c] = static_cast<float>(src[c * p.bj]);
       } else {
         for (std::size_t c = 0; c < cols; ++c) bpd[at + c] = src[c * p.bj];
@@ -220,6 +261,9 @@ void run_tiled(const problem& p, path which, int threads) {
         if (which == path::native32) {
           l.native({af.data() + i0 * p.K, p.K, bpf.data() + jt * p.K * tile_cols, r.k0, r.k1,
                     m.round_products, tile.data()});
+        } else if (which == path::lanes32) {
+          l.lanes32({af.data() + i0 * p.K, p.K, bpf.data() + jt * p.K * tile_cols, r.k0, r.k1,
+                     &m.accumulator, m.accumulator_mode, lm, tile.data()});
         } else {
           if (part == 0 && lm == detail::lane_mode::sr)
             for (std::size_t rr = 0; rr < rows; ++rr)
@@ -245,9 +289,9 @@ void run_tiled(const problem& p, path which, int threads) {
   }
 }
 
-void run(const problem& p, bool f32, int threads) {
+void run(const problem& p, data_facts d, int threads) {
   if (threads <= 0) threads = omp_get_max_threads();
-  const path which = choose(p.m, f32);
+  const path which = choose(p.m, d);
   if (which == path::generic || p.M * p.N == 0) {
     run_generic(p, threads);  // the definition rounds its outputs itself
     return;
@@ -258,9 +302,11 @@ void run(const problem& p, bool f32, int threads) {
 
 }  // namespace
 
-std::string fast_path_name(const accumulation_model& m, bool inputs_are_binary32) {
-  switch (choose(m, inputs_are_binary32)) {
+std::string fast_path_name(const accumulation_model& m, bool inputs_are_binary32,
+                           bool products_are_binary32) {
+  switch (choose(m, {inputs_are_binary32, inputs_are_binary32 && products_are_binary32})) {
     case path::native32: return "native-binary32";
+    case path::lanes32: return "lanes-binary32";
     case path::lanes: return "lanes";
     case path::generic: return "generic";
   }
@@ -286,10 +332,9 @@ void batched_gemm(const accumulation_model& m, std::size_t batch, std::size_t M,
       if (m.round_inputs) round_inputs_into(m, role::input_b, row, N, bi * K * N + k * N, &b[k * N]);
       else std::copy(row, row + N, &b[k * N]);
     }
-    const bool f32 = all_binary32(a) && all_binary32(b);
     const problem p{mm, M, N, K, a.data(), b.data(), N, 1, C + bi * stride_c, ldc, 1,
                     bi * M * N, N};
-    run(p, f32, opt.threads);
+    run(p, facts_of(range_of(a), range_of(b)), opt.threads);
   }
 }
 
@@ -312,12 +357,12 @@ void gemv(const accumulation_model& m, std::size_t M, std::size_t K, const doubl
   }
   if (m.round_inputs) round_inputs_into(m, role::input_b, x, K, 0, xv.data());
   else std::copy(x, x + K, xv.data());
-  const bool f32 = all_binary32(a) && all_binary32(xv);
+
   // y^T = x^T A^T: one row (x), N = M columns with B(k, j) = A(j, k); o = j as GEMV's i. The
   // product is x_k * A(j,k) instead of A(j,k) * x_k: the same exact value, and every rounding
   // of the model sees only the exact product, so the bits are the same.
   const problem p{mm, 1, M, K, xv.data(), a.data(), 1, K, y, 0, 1, 0, 0};
-  run(p, f32, opt.threads);
+  run(p, facts_of(range_of(xv), range_of(a)), opt.threads);
 }
 
 double dot(const accumulation_model& m, std::size_t n, const double* x, const double* y,

@@ -40,9 +40,23 @@ struct lane_tile {
   double* out;  // tile_rows x tile_cols
 };
 
+// A binary32 lanes tile: rows a[r*lda + k], panel b[k*tile_cols + c] of binary32 values whose
+// products are exact in binary32; accumulator p <= 22 inside binary32's normal range; rne or rz.
+struct lane32_tile {
+  const float* a;
+  std::size_t lda;
+  const float* b;
+  std::size_t k0, k1;
+  const format* f;
+  rounding rounding_mode;
+  lane_mode mode;
+  double* out;  // tile_rows x tile_cols
+};
+
 struct tile_loops {
   void (*native)(const native_tile&);
   void (*lanes)(const lane_tile&);
+  void (*lanes32)(const lane32_tile&);
 };
 
 tile_loops tile_loops_baseline();

@@ -25,6 +25,10 @@ std::vector<accumulation_model> all_models() {
   v.push_back(models::with_inputs(models::sequential(s, rounding::nearest_even, bf), bf));
   v.push_back(models::unfused(models::with_inputs(models::sequential(s), h), s));
   v.push_back(models::with_inputs(models::sequential(bf), bf));
+  v.push_back(models::with_inputs(models::sequential(bf), s));  // products not exact in binary32
+  v.push_back(models::with_inputs(models::sequential(h, rounding::toward_zero), formats::tf32));
+  v.push_back(models::with_inputs(models::blocked(formats::e4m3fn, 4, combine_kind::sequential),
+                                  formats::e4m3fn));
   v.push_back(models::with_inputs(models::sequential(h, rounding::toward_zero), h));
   accumulation_model sr = models::with_inputs(models::sequential(bf, rounding::stochastic), bf);
   sr.seed = 99;
@@ -113,7 +117,10 @@ TEST_CASE("fast GEMM, batched GEMM and GEMV equal the reference bit for bit, 1 a
 TEST_CASE("fast paths: the inner loop each model takes") {
   const format bf = formats::bfloat16;
   CHECK(fast_path_name(presets::bf16_gemm_fp32_accumulate()) == "native-binary32");
-  CHECK(fast_path_name(models::sequential(bf)) == "lanes");
+  CHECK(fast_path_name(models::sequential(bf)) == "lanes-binary32");
+  CHECK(fast_path_name(models::sequential(bf), true, false) == "lanes");
+  CHECK(fast_path_name(models::sequential(formats::tf32, rounding::toward_zero)) == "lanes-binary32");
+  CHECK(fast_path_name(models::sequential(formats::e4m3fn)) == "lanes-binary32");
   accumulation_model sr = models::sequential(bf, rounding::stochastic);
   sr.rbits = 20;
   CHECK(fast_path_name(sr) == "lanes");
@@ -125,15 +132,21 @@ TEST_CASE("fast paths: the inner loop each model takes") {
 
 TEST_CASE("lanes fall back exactly at the edges: subnormal, overflowing and special lanes") {
   // binary16 accumulation of products near binary16's largest and smallest values, plus inf
-  // and NaN inputs (compared as NaN-or-bits).
+  // and NaN inputs (compared as NaN-or-bits). 11-bit values: the binary32 lanes; 14-bit values
+  // (products of 28 bits): the binary64 lanes.
+  for (int bits : {11, 14}) {
   std::mt19937_64 g(3);
   const accumulation_model m = models::sequential(formats::binary16, rounding::nearest_even,
                                                   formats::binary16);
   const std::size_t M = 3, N = 20, K = 40;
   std::vector<double> A(M * K), B(K * N);
   std::uniform_int_distribution<int> ex(-16, 9);
-  for (auto& x : A) x = static_cast<float>(std::ldexp(1.0 + (g() % 1024) / 1024.0, ex(g)) * ((g() & 1) ? 1 : -1));
-  for (auto& x : B) x = static_cast<float>(std::ldexp(1.0 + (g() % 1024) / 1024.0, ex(g)));
+  const double steps = std::ldexp(1.0, bits - 1);
+  for (auto& x : A)
+    x = std::ldexp(1.0 + static_cast<double>(g() % static_cast<std::uint64_t>(steps)) / steps, ex(g)) *
+        ((g() & 1) ? 1 : -1);
+  for (auto& x : B)
+    x = std::ldexp(1.0 + static_cast<double>(g() % static_cast<std::uint64_t>(steps)) / steps, ex(g));
   B[5] = std::numeric_limits<double>::infinity();
   A[7] = std::numeric_limits<double>::quiet_NaN();
   std::vector<double> want(M * N), got(M * N);
@@ -142,5 +155,37 @@ TEST_CASE("lanes fall back exactly at the edges: subnormal, overflowing and spec
   for (std::size_t i = 0; i < want.size(); ++i) {
     if (std::isnan(want[i])) CHECK(std::isnan(got[i]));
     else CHECK(std::bit_cast<std::uint64_t>(got[i]) == std::bit_cast<std::uint64_t>(want[i]));
+  }
+  }
+}
+
+TEST_CASE("lanes: ties of the accumulator decided by the bits below binary32/binary64 (round to odd)") {
+  // Row r: acc = +-1 after k = 0, then a product that puts the binary32 (binary64) sum exactly on
+  // a bfloat16 tie while the exact sum lies just above or below it: only the sticky information
+  // kept by rounding to odd decides. Binary32 lanes: products 1 * (2^-8 -+ 2^-30);
+  // binary64 lanes: (2^-8 -+ 2^-31) * (1 + 2^-23) = 2^-8 -+ ... (not exact in binary32).
+  const accumulation_model m = models::sequential(formats::bfloat16, rounding::nearest_even,
+                                                  formats::bfloat16);
+  for (bool wide : {false, true}) {
+    const double bval = wide ? 1.0 + 0x1p-23 : 1.0;
+    const double tail = wide ? 0x1p-31 : 0x1p-30;
+    const std::size_t M = 4, N = 16, K = 2;
+    std::vector<double> A(M * K), B(K * N, bval);
+    const double sgn[] = {1, 1, -1, -1}, dir[] = {-1, 1, -1, 1};
+    for (std::size_t r = 0; r < M; ++r) {
+      A[r * K] = sgn[r];
+      A[r * K + 1] = sgn[r] * (0x1p-8 + dir[r] * tail);
+    }
+    CHECK(fast_path_name(m, true, !wide) == (wide ? "lanes" : "lanes-binary32"));
+    std::vector<double> want(M * N), got(M * N);
+    reference_gemm(m, M, N, K, A.data(), K, B.data(), N, want.data(), N);
+    gemm(m, M, N, K, A.data(), K, B.data(), N, got.data(), N, {1});
+    // Below the tie: 1; above it: 1 + 2^-7 (with the rows' signs).
+    const double expect[] = {1.0, 1.0 + 0x1p-7, -1.0, -(1.0 + 0x1p-7)};
+    for (std::size_t r = 0; r < M; ++r)
+      for (std::size_t j = 0; j < N; ++j) {
+        CHECK(want[r * N + j] == expect[r]);
+        CHECK(got[r * N + j] == expect[r]);
+      }
   }
 }

@@ -30,18 +30,22 @@ void batched_gemm(const accumulation_model& m, std::size_t batch, std::size_t M,
                   const double* B, std::size_t ldb, std::size_t stride_b, double* C,
                   std::size_t ldc, std::size_t stride_c, const fast_options& opt = {});
 
-// The inner loop a GEMM with model m takes on data whose inputs are all binary32 values
-// (round_inputs to a binary32-sized format, or such data):
+// The inner loop a GEMM with model m takes on data whose inputs (after input rounding) are all
+// binary32 values, and whose products are exact in binary32 or not:
 //   "native-binary32"  binary32 round-to-nearest accumulation with exact products (fused) or
 //                      binary32 products: the hardware's binary32 FMA / multiply and add are
 //                      that model exactly (IEEE 754), vectorised across 8 outputs
-//   "lanes"            a lower-precision accumulator (p <= 50) in rne, rz or sr: exact products
+//   "lanes-binary32"   an accumulator of p <= 22 inside binary32's normal range in rne or rz, on
+//                      data whose products are exact in binary32: the "lanes" method below in
+//                      binary32 arithmetic, 8 outputs per vector
+//   "lanes"            a lower-precision accumulator (p <= 51) in rne, rz or sr: exact products
 //                      in binary64, TwoSum, round to odd, then a vectorised rounding to the
 //                      accumulator on the bits; lanes leaving the normal range (and sr with
 //                      rbits > 51 - m) fall back to lowp::fma
 //   "generic"          the definition itself per output on packed operands (group sums,
 //                      pairwise order, other modes)
 // Sequential runs inside blocked / split-K models use the same inner loops.
-std::string fast_path_name(const accumulation_model& m, bool inputs_are_binary32 = true);
+std::string fast_path_name(const accumulation_model& m, bool inputs_are_binary32 = true,
+                           bool products_are_binary32 = true);
 
 }  // namespace lowp::kernels
