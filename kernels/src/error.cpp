@@ -142,4 +142,43 @@ void error_stats::add(double x) noexcept {
   max_abs = std::max(max_abs, std::fabs(x));
 }
 
+exact_entry exact_gemm_value(std::size_t K, const double* A, std::size_t lda, const double* B,
+                             std::size_t ldb, std::size_t i, std::size_t j) {
+  exact_accumulator scale;
+  for (std::size_t k = 0; k < K; ++k)
+    scale.add_product(std::fabs(A[i * lda + k]), std::fabs(B[k * ldb + j]));
+  return {exact_gemm_entry(K, A, lda, B, ldb, i, j).to_double_double(),
+          scale.round(formats::binary64, rounding::up).value};
+}
+
+output_errors measure_errors(const accumulation_model& m, std::size_t K, std::size_t n,
+                             const double* computed, const exact_entry* exact) {
+  output_errors r;
+  const double bound = model_error_bound(m, K);
+  double num = 0, den = 0;
+  for (std::size_t t = 0; t < n; ++t) {
+    const double c = computed[t];
+    const exact_entry& e = exact[t];
+    den = std::max(den, std::fabs(e.value.hi));
+    if (!std::isfinite(c)) {
+      ++r.not_finite;
+      continue;
+    }
+    const double d = signed_error(c, e.value);
+    num = std::max(num, std::fabs(d));
+    const double u = error_in_ulps(c, e.value, m.output);
+    r.ulps_out.add(u);
+    r.abs_ulps_out.add(std::fabs(u));
+    r.ulps_binary64.add(error_in_ulps(c, e.value, formats::binary64));
+    if (e.value.hi != 0) r.relative.add(relative_error(c, e.value));
+    if (e.scale != 0) {
+      const double cw = componentwise_error(c, e.value, e.scale);
+      r.componentwise.add(cw);
+      r.max_componentwise_bound_ratio = std::max(r.max_componentwise_bound_ratio, cw / bound);
+    }
+  }
+  r.normwise = den == 0 ? (num == 0 ? 0.0 : std::numeric_limits<double>::infinity()) : num / den;
+  return r;
+}
+
 }  // namespace lowp::kernels

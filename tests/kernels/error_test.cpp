@@ -94,3 +94,37 @@ TEST_CASE("stochastic accumulation: unbiased within statistical bounds, nearest 
   // And the probabilistic bound: the error is far below the deterministic gamma_n bound.
   CHECK(s.max_abs / exact < model_error_bound(sr, n));
 }
+
+TEST_CASE("measure_errors on a GEMM: statistics against exact entries, within the bound") {
+  std::mt19937_64 g(5);
+  std::normal_distribution<double> nd;
+  const std::size_t M = 6, N = 9, K = 300;
+  std::vector<double> A(M * K), B(K * N);
+  for (auto& x : A) x = lowp::round(nd(g), formats::bfloat16, rounding::nearest_even).value;
+  for (auto& x : B) x = lowp::round(nd(g), formats::bfloat16, rounding::nearest_even).value;
+  const accumulation_model m = models::sequential(formats::bfloat16, rounding::nearest_even,
+                                                  formats::bfloat16);
+  std::vector<double> C(M * N);
+  gemm(m, M, N, K, A.data(), K, B.data(), N, C.data(), N);
+  std::vector<exact_entry> ex;
+  for (std::size_t i = 0; i < M; ++i)
+    for (std::size_t j = 0; j < N; ++j) ex.push_back(exact_gemm_value(K, A.data(), K, B.data(), N, i, j));
+  const output_errors r = measure_errors(m, K, C.size(), C.data(), ex.data());
+  CHECK(r.ulps_out.n == M * N);
+  CHECK(r.abs_ulps_out.total == M * N);
+  CHECK(r.not_finite == 0);
+  CHECK(r.max_componentwise_bound_ratio <= 1.0);
+  CHECK(r.max_componentwise_bound_ratio > 0.0);
+  // bfloat16 accumulation of 300 products loses several output ulps somewhere.
+  CHECK(r.ulps_out.max_abs > 1.0);
+  // The output is the model's own rounding of a value: in binary64 ulps the error is huge.
+  CHECK(r.ulps_binary64.max_abs > 1e10);
+  // Entry (0, 0) by hand.
+  double s = 0, sc = 0;
+  for (std::size_t k = 0; k < K; ++k) {
+    s += A[k] * B[k * N];  // binary64 is exact enough for a sanity check at this size
+    sc += std::fabs(A[k] * B[k * N]);
+  }
+  CHECK(ex[0].value.hi == doctest::Approx(s).epsilon(1e-12));
+  CHECK(ex[0].scale == doctest::Approx(sc).epsilon(1e-12));
+}

@@ -81,4 +81,31 @@ struct error_stats {
   double variance() const noexcept { return n > 1 ? m2 / static_cast<double>(n - 1) : 0.0; }
 };
 
+// The error statistics of a set of outputs against their exact values, for a study to log.
+struct output_errors {
+  error_stats ulps_out;       // signed error in ulps of the output format
+  error_stats ulps_binary64;  // signed error in binary64 ulps
+  error_stats relative;       // |error| / |exact|, over outputs whose exact value is nonzero
+  error_stats componentwise;  // |error| / sum_k |a_k b_k|, over outputs with a nonzero scale
+  histogram abs_ulps_out{0, 8, 64};  // |error| in output ulps, 1/8-ulp bins up to 8
+  double normwise = 0;        // max |error| / max |exact|
+  double max_componentwise_bound_ratio = 0;  // max componentwise / model_error_bound (<= 1 holds)
+  std::uint64_t not_finite = 0;  // outputs whose computed value is inf or NaN (left out above)
+};
+
+// Returns the exact value and the scale sum_k |a_k b_k| of GEMM entry (i, j) (layout of
+// reference.hpp) on the inputs given (pass the inputs as the model rounded them to measure the
+// accumulation alone, or the original inputs to include the input rounding).
+struct exact_entry {
+  exact_value value;
+  double scale;
+};
+exact_entry exact_gemm_value(std::size_t K, const double* A, std::size_t lda, const double* B,
+                             std::size_t ldb, std::size_t i, std::size_t j);
+
+// Fills the statistics of outputs computed[t] against exact[t] (t < n) under model m with dot
+// length K (for the bound).
+output_errors measure_errors(const accumulation_model& m, std::size_t K, std::size_t n,
+                             const double* computed, const exact_entry* exact);
+
 }  // namespace lowp::kernels
