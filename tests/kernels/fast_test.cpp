@@ -27,6 +27,7 @@ std::vector<accumulation_model> all_models() {
   v.push_back(models::with_inputs(models::sequential(bf), bf));
   v.push_back(models::with_inputs(models::sequential(bf), s));  // products not exact in binary32
   v.push_back(models::with_inputs(models::sequential(h, rounding::toward_zero), formats::tf32));
+  v.push_back(models::with_inputs(models::sequential(h, rounding::toward_zero), s));  // lanes
   v.push_back(models::with_inputs(models::blocked(formats::e4m3fn, 4, combine_kind::sequential),
                                   formats::e4m3fn));
   v.push_back(models::with_inputs(models::sequential(h, rounding::toward_zero), h));
