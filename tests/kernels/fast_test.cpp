@@ -5,6 +5,7 @@
 #include <bit>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <random>
 #include <string>
 #include <vector>
@@ -73,11 +74,23 @@ bool same_bits(const std::vector<double>& a, const std::vector<double>& b) {
 
 }  // namespace
 
+// Returns the number of random shapes per model: 3, or LOWP_FAST_TEST_SHAPES (the exhaustive
+// run registers more, with larger sizes).
+namespace {
+int shape_count() {
+  const char* e = std::getenv("LOWP_FAST_TEST_SHAPES");
+  return e ? std::atoi(e) : 3;
+}
+}  // namespace
+
 TEST_CASE("fast GEMM, batched GEMM and GEMV equal the reference bit for bit, 1 and 2 threads") {
   std::mt19937_64 g(2024);
+  const int shapes = shape_count();
+  const std::size_t scale = shapes > 3 ? 4 : 1;
   for (const accumulation_model& m : all_models()) {
-    for (int shape = 0; shape < 3; ++shape) {
-      const std::size_t M = 1 + g() % 9, N = 1 + g() % 37, K = 1 + g() % 70;
+    for (int shape = 0; shape < shapes; ++shape) {
+      const std::size_t M = 1 + g() % (9 * scale), N = 1 + g() % (37 * scale),
+                        K = 1 + g() % (70 * scale);
       const std::size_t lda = K + g() % 3, ldb = N + g() % 3, ldc = N + 1;
       const std::vector<double> A = normal_data(M * lda, g), B = normal_data(K * ldb, g);
       std::vector<double> want(M * ldc, 0.0);
