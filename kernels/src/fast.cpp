@@ -365,10 +365,43 @@ void gemv(const accumulation_model& m, std::size_t M, std::size_t K, const doubl
   run(p, facts_of(range_of(xv), range_of(a)), opt.threads);
 }
 
+namespace {
+
+// Returns one output of a model whose runs take the native-binary32 loop (binary32 FMA or
+// multiply-add in hardware), on inputs a, b already rounded; otherwise the definition.
+double one_output(const accumulation_model& m, std::size_t n, const std::vector<double>& a,
+                  const std::vector<double>& b) {
+  const value_range ra = range_of(a), rb = range_of(b);
+  if (choose(m, facts_of(ra, rb)) != path::native32)
+    return model_dot(m, n, [&](std::uint64_t k) { return a[k]; },
+                     [&](std::uint64_t k) { return b[k]; }, 0);
+  auto run = [&](std::uint64_t k0, std::uint64_t k1) {
+    float acc = 0.0f;
+    for (std::uint64_t k = k0; k < k1; ++k) {
+      const auto x = static_cast<float>(a[k]), y = static_cast<float>(b[k]);
+      acc = m.round_products ? acc + x * y : std::fma(x, y, acc);
+    }
+    return static_cast<double>(acc);
+  };
+  const output_keys key{m.seed, 0};
+  double v = 0;
+  if (m.order == order_kind::sequential) {
+    v = run(0, n);
+  } else {
+    v = detail::combine_parts(m, key, detail::part_count(m, n), [&](std::uint64_t j) {
+      const detail::part_range r = detail::part_of(m, n, j);
+      return run(r.k0, r.k1);
+    });
+  }
+  return round(v, m.output, m.output_mode, key.word(m.output_mode, role::output, 0), m.rbits).value;
+}
+
+}  // namespace
+
 double dot(const accumulation_model& m, std::size_t n, const double* x, const double* y,
            std::ptrdiff_t incx, std::ptrdiff_t incy, const fast_options& opt) {
   check(m);
-  (void)opt;  // one output: no parallelism across outputs, and the order is the model's
+  (void)opt;  // one output: one thread, in the model's order
   accumulation_model mm = m;
   mm.round_inputs = false;
   std::vector<double> a(n), b(n);
@@ -380,8 +413,7 @@ double dot(const accumulation_model& m, std::size_t n, const double* x, const do
     round_inputs_into(m, role::input_a, a.data(), n, 0, a.data());
     round_inputs_into(m, role::input_b, b.data(), n, 0, b.data());
   }
-  return model_dot(mm, n, [&](std::uint64_t k) { return a[k]; },
-                   [&](std::uint64_t k) { return b[k]; }, 0);
+  return one_output(mm, n, a, b);
 }
 
 double sum(const accumulation_model& m, std::size_t n, const double* x, std::ptrdiff_t incx,
@@ -393,8 +425,7 @@ double sum(const accumulation_model& m, std::size_t n, const double* x, std::ptr
   std::vector<double> a(n);
   for (std::size_t k = 0; k < n; ++k) a[k] = x[static_cast<std::ptrdiff_t>(k) * incx];
   if (m.round_inputs) round_inputs_into(m, role::input_a, a.data(), n, 0, a.data());
-  return model_dot(mm, n, [&](std::uint64_t k) { return a[k]; },
-                   [](std::uint64_t) { return 1.0; }, 0);
+  return one_output(mm, n, a, std::vector<double>(n, 1.0));
 }
 
 }  // namespace lowp::kernels
