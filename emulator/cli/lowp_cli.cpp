@@ -102,6 +102,10 @@ constexpr const char* usage_text =
     "          bfp; -r rounds the elements, default rne; line L (from 0) is random stream L,\n"
     "          element i its word i); prints the dequantized row in %a form, or with\n"
     "          --codes the scale code(s) (nvfp4: tensor scale first) then the element codes\n"
+    "  ulp     -f FORMAT\n"
+    "          read lines 'value reference'; print the histogram of |value - reference| in\n"
+    "          ulps of FORMAT at the reference (bins 0, (0,0.5], (0.5,1], (1,2], ...), the\n"
+    "          count, max, mean and mean signed error\n"
     "  help    print this text (also --help, -h); --version prints the version\n"
     "\n"
     "options:\n"
@@ -178,7 +182,7 @@ options parse_options(int argc, char** argv) {
     o.cmd = command::op;
   else
     throw cli_error{"unknown command '" + std::string(name) +
-                        "' (want round, encode, decode, op, info or help; see lowp --help)",
+                        "' (want round, encode, decode, op, info, block, ulp or help; see lowp --help)",
                     exit_usage};
   int first_option = 2;
   if (o.cmd == command::op) {
@@ -677,6 +681,7 @@ int run_cli(int argc, char** argv, std::istream& in, std::ostream& out, std::ost
       }
     }
     if (first == "block") return run_block_command(argc, argv, in, out, err);
+    if (first == "ulp") return run_ulp(argc, argv, in, out, err);
     const options o = parse_options(argc, argv);
     if (o.cmd == command::info) return run_info(*o.fmt, out);
     if (o.wide)
