@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# The main job of the README: installs missing dependencies, builds the `lowp` command-line tool
-# (Release, into build/) and runs a short tour of it: format facts, rounding in several formats
-# and modes, E4M3's NaN above 464, stochastic rounding, encode and decode.
+# The main job of the README: installs missing dependencies, builds lowp (Release, into build/),
+# runs a short tour of the `lowp` tool (format facts, E4M3's NaN above 464, stochastic rounding,
+# encode and decode), then the demo study `sr_vs_rn --quick` (stochastic vs nearest rounding),
+# which writes out/sr_vs_rn_quick.h5 and prints its summary and claims, and finally executes
+# notebooks/sr_vs_rn.ipynb on that file to draw the figures into out/figures/.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -9,7 +11,7 @@ bash scripts/deps.sh
 # LOWP_BUILD_DIR picks another build folder (default build/).
 build=${LOWP_BUILD_DIR:-build}
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build "$build" -j "$(nproc)" --target lowp_cli
+cmake --build "$build" -j "$(nproc)" --target lowp_cli sr_vs_rn
 
 lowp=$build/emulator/lowp
 if [[ ! -x $lowp ]]; then
@@ -64,4 +66,21 @@ printf '448\n-448\n0.001953125\n' | "$lowp" encode -f e4m3fn -r rne | sed 's/^/ 
 printf '7e\n7f\n01\n' | "$lowp" decode -f e4m3fn | sed 's/^/  e4m3fn value /'
 printf '0x3c00\n0x7c00\n' | "$lowp" decode -f binary16 | sed 's/^/  binary16 value /'
 echo
-echo "The HDF5 study demo arrives with the study framework."
+echo "== the demo study: sr_vs_rn --quick (harmonic series, summation, Euler, heat equation)"
+mkdir -p out
+status=0
+"$build/bin/sr_vs_rn" --quick --out out/sr_vs_rn_quick.h5 || status=$?
+if ((status != 0 && status != 3)); then exit "$status"; fi
+echo
+echo "== drawing the figures: notebooks/sr_vs_rn.ipynb on out/sr_vs_rn_quick.h5"
+if (cd notebooks && LOWP_H5=../out/sr_vs_rn_quick.h5 LOWP_FIGURES=../out/figures \
+    PYDEVD_DISABLE_FILE_VALIDATION=1 /usr/bin/python3 -m nbconvert --to notebook --execute \
+    sr_vs_rn.ipynb --output-dir ../out >/dev/null 2>../out/nbconvert.log); then
+  echo "figures: $(ls out/figures/*.png | tr '\n' ' ')"
+  echo "executed notebook: out/sr_vs_rn.ipynb"
+else
+  echo "demo: the notebook failed (out/nbconvert.log)" >&2
+  status=1
+fi
+echo "HDF5 results: out/sr_vs_rn_quick.h5 (schema: data/README.md)"
+exit "$status"

@@ -9,7 +9,7 @@ packages=(
   libmpfr-dev libgmp-dev libboost-dev libeigen3-dev libhdf5-dev
   libbenchmark-dev doctest-dev libfmt-dev
   # Notebooks: read the studies' HDF5 files, plot, and execute headless.
-  python3-h5py python3-numpy python3-matplotlib python3-nbconvert python3-ipykernel
+  python3-h5py python3-numpy python3-matplotlib python3-nbconvert python3-nbclient python3-ipykernel
   jupyter-nbconvert
 )
 
