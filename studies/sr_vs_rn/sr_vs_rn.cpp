@@ -359,7 +359,7 @@ void add_options(option_parser& p, config& c) {
   p.add("euler-seeds", c.euler_seeds, "Euler: stochastic runs per step size");
   p.add("heat-points", c.heat_points, "heat equation: grid intervals M (dt = h^2 / 4)");
   p.add("heat-time", c.heat_time, "heat equation: final time");
-  p.add("heat-seeds", c.heat_seeds, "heat equation: stochastic runs per grid (quick: 10)");
+  p.add("heat-seeds", c.heat_seeds, "heat equation: stochastic runs per grid");
   p.add("lambda", c.lambda, "lambda of the probabilistic bound lambda sqrt(n) u");
 }
 
@@ -368,7 +368,6 @@ void apply_quick(const option_parser& p, config& c) {
   if (!p.given("harmonic-terms")) c.harmonic_terms = 20000;
   if (!p.given("sum-log2n-max")) c.sum_log2n_max = 14;
   if (!p.given("sum-trials")) c.sum_trials = 16;
-  if (!p.given("heat-seeds")) c.heat_seeds = 10;
 }
 
 std::vector<task> make_tasks(const config& c) {

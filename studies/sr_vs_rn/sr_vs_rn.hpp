@@ -29,7 +29,7 @@ struct config {
   int euler_seeds = 20;
   std::vector<std::string> heat_points{"32", "45", "64", "90", "128"};  // grid intervals M
   double heat_time = 0.1;                    // final time T
-  int heat_seeds = 20;
+  int heat_seeds = 40;
   double lambda = 3.0;                       // the probabilistic bound's lambda
 };
 
