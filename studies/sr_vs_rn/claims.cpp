@@ -8,6 +8,7 @@
 #include <omp.h>
 #include <ostream>
 
+#include "lowp/kernels/error.hpp"
 #include "sr_vs_rn.hpp"
 
 namespace lowp::study::sr_vs_rn {
@@ -36,7 +37,6 @@ std::vector<std::pair<format, std::string>> swept_formats(const std::vector<task
   return out;
 }
 
-double gamma(double n, double u) { return n * u / (1 - n * u); }
 
 // Returns the root-mean-square of row `row` of a [rows x cols] dataset over its columns, or over
 // its rows for column `col` (by_column).
@@ -132,7 +132,7 @@ std::vector<claim> check_claims(const config& c, const std::vector<task>& tasks,
 
   // Summation and dot products.
   for (const auto& [f, text] : formats) {
-    const double u = std::ldexp(1.0, -(f.mantissa_bits + 1));
+    const double u = f.unit_roundoff();
     // Stochastic error grows like sqrt(n): slope of log(rms error / u) vs log n on uniform data,
     // fitted where the addends are not small against the sum's ulp (n <= 1/u). Beyond, most
     // additions round with a probability near 0 or 1 and the variance per step falls below u^2,
@@ -211,7 +211,7 @@ std::vector<claim> check_claims(const config& c, const std::vector<task>& tasks,
             const double terms = alg == std::string("recursive") ? n - 1
                                  : alg == std::string("dot")     ? n
                                                                  : std::ceil(std::log2(n));
-            const double bound = gamma(terms, u);
+            const double bound = kernels::gamma(terms, u);
             if (!(bound > 0 && bound < 1)) continue;  // the bound says nothing once n u >= 1
             for (std::size_t t = 0; t < e.shape[1]; ++t) {
               const double v = e.doubles()[l * e.shape[1] + t];
@@ -271,7 +271,7 @@ std::vector<claim> check_claims(const config& c, const std::vector<task>& tasks,
 
   // Euler's method for y' = -y.
   for (const auto& [f, text] : formats) {
-    const double u = std::ldexp(1.0, -(f.mantissa_bits + 1));
+    const double u = f.unit_roundoff();
     const record* rn_run = find(tasks, runs, "euler", "", "", text, rn);
     const record* sr_run = find(tasks, runs, "euler", "", "", text, sr);
     const double stagnated = 1 - std::exp(-1.0);
@@ -321,7 +321,7 @@ std::vector<claim> check_claims(const config& c, const std::vector<task>& tasks,
   // stochastic variance per step shrinks with it and nearest rounding stagnates instead, so the
   // exponents are claimed only for formats with pi^2 dt >= 16 u on the finest grid.
   for (const auto& [f, text] : formats) {
-    const double u = std::ldexp(1.0, -(f.mantissa_bits + 1));
+    const double u = f.unit_roundoff();
     const record* sr_run = find(tasks, runs, "heat", "", "", text, sr);
     const record* rn_run = find(tasks, runs, "heat", "", "", text, rn);
     const record* any = sr_run ? sr_run : rn_run;

@@ -44,7 +44,6 @@ class arith {
   std::uint64_t counter_ = 0;
 };
 
-double unit_roundoff(const format& f) { return std::ldexp(1.0, -(f.mantissa_bits + 1)); }
 
 // Returns the checkpoints 1, 2, ..., 10, then about 30 per decade, up to n (inclusive).
 std::vector<std::int64_t> checkpoints(std::int64_t n) {
@@ -56,7 +55,7 @@ std::vector<std::int64_t> checkpoints(std::int64_t n) {
 }
 
 // 1/k as an unevaluated pair hi + lo (error below 2^-106 relative).
-void add_reciprocal(dd_sum& s, double k) {
+void add_reciprocal(exact_sum& s, double k) {
   const double q = 1.0 / k;
   const double r = std::fma(-q, k, 1.0);  // exact remainder
   s.add(q);
@@ -65,11 +64,11 @@ void add_reciprocal(dd_sum& s, double k) {
 
 record harmonic(const config& c, const task& t) {
   record r;
-  const double u = unit_roundoff(t.fmt);
+  const double u = t.fmt.unit_roundoff();
   r.set("unit_roundoff", u);
   if (!is_stochastic(t.mode)) {
     arith a(t.fmt, t.mode, c.common.seed, 0);
-    dd_sum exact;
+    exact_sum exact;
     double s = 0;
     std::int64_t stagnation = -1, k = 1;
     std::vector<std::int64_t> ks;
@@ -112,7 +111,7 @@ record harmonic(const config& c, const task& t) {
     }
     finals.push_back(s);
   }
-  dd_sum exact;
+  exact_sum exact;
   std::vector<double> exacts;
   std::size_t next = 0;
   for (std::int64_t k = 1; k <= n; ++k) {
@@ -189,7 +188,7 @@ record summation(const config& c, const task& t) {
       for (double& v : y) v = data_rounding.rnd(v);
       arith a(t.fmt, t.mode, c.common.seed,
               hash(t.name()) + static_cast<std::uint64_t>(log2n) * 1000003ULL + tr);
-      dd_sum exact, magnitude;
+      exact_sum exact, magnitude;
       double s = 0;
       if (t.algorithm == "recursive") {
         for (double v : x) {
@@ -211,13 +210,14 @@ record summation(const config& c, const task& t) {
         }
       }
       // s - exact: hi and lo separately, so that the difference keeps its accuracy.
-      const double diff = std::fabs((s - exact.hi) - exact.lo);
+      const kernels::exact_accumulator::double_double e = exact.to_double_double();
+      const double diff = std::fabs((s - e.hi) - e.lo);
       const std::size_t at = static_cast<std::size_t>(l) * trials + tr;
       rel[at] = std::isfinite(s) ? diff / std::fabs(exact.value()) : INFINITY;
       norm[at] = std::isfinite(s) ? diff / magnitude.value() : INFINITY;
     }
   }
-  r.set("unit_roundoff", unit_roundoff(t.fmt)).set("trials", static_cast<std::int64_t>(c.sum_trials));
+  r.set("unit_roundoff", t.fmt.unit_roundoff()).set("trials", static_cast<std::int64_t>(c.sum_trials));
   r.add("n", ns, "count").add("trials_at_n", counts, "count");
   r.add("relative_error", rel, "1", {static_cast<std::size_t>(levels), trials});
   r.add("normwise_error", norm, "1", {static_cast<std::size_t>(levels), trials});
@@ -248,7 +248,7 @@ record euler(const config& c, const task& t) {
       errs[at] = static_cast<double>(static_cast<long double>(y) - exact);
     }
   }
-  r.set("seeds", static_cast<std::int64_t>(seeds)).set("unit_roundoff", unit_roundoff(t.fmt));
+  r.set("seeds", static_cast<std::int64_t>(seeds)).set("unit_roundoff", t.fmt.unit_roundoff());
   r.add("dt", dts, "time").add("exact_final", exacts, "1");
   r.add("final", finals, "1", {static_cast<std::size_t>(seeds), static_cast<std::size_t>(levels)});
   r.add("error", errs, "1", {static_cast<std::size_t>(seeds), static_cast<std::size_t>(levels)});
@@ -309,7 +309,7 @@ record heat(const config& c, const task& t) {
       errs[static_cast<std::size_t>(s) * levels + l] = static_cast<double>(std::sqrt(sq / (m - 1)));
     }
   }
-  r.set("seeds", static_cast<std::int64_t>(seeds)).set("unit_roundoff", unit_roundoff(t.fmt));
+  r.set("seeds", static_cast<std::int64_t>(seeds)).set("unit_roundoff", t.fmt.unit_roundoff());
   r.set("dt_over_h2", ratio).set("time", c.heat_time);
   r.add("points", points, "grid intervals M").add("dt", dts, "time").add("steps", steps_out, "count");
   r.add("final_time", times, "time");
@@ -318,23 +318,6 @@ record heat(const config& c, const task& t) {
 }
 
 }  // namespace
-
-void dd_sum::add(double x) {
-  const double s = hi + x;
-  const double bp = s - hi;
-  const double err = (hi - (s - bp)) + (x - bp);
-  hi = s;
-  lo += err;
-  const double t = hi + lo;
-  lo = lo - (t - hi);
-  hi = t;
-}
-
-void dd_sum::add_product(double a, double b) {
-  const double p = a * b;
-  add(p);
-  add(std::fma(a, b, -p));
-}
 
 std::string task::name() const {
   std::string n = experiment;

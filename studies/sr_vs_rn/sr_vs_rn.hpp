@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "lowp/format.hpp"
+#include "lowp/kernels/exact.hpp"
 #include "lowp/rounding.hpp"
 #include "lowp/study/options.hpp"
 #include "lowp/study/results.hpp"
@@ -67,13 +68,10 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
 // Returns the number of data sets at n = 2^log2n: sum_trials, times 2^min(4, 10 - log2n) below 2^10.
 std::size_t trials_at(const config& c, int log2n);
 
-// The exact-ish tools the experiments share (exposed for tests).
-// Accumulates a double-double sum (TwoSum): relative error below n * 2^-104.
-struct dd_sum {
-  double hi = 0, lo = 0;
-  void add(double x);
-  void add_product(double a, double b);  // a * b exactly (TwoProd by fma)
-  [[nodiscard]] double value() const { return hi + lo; }
+// The exact reference sums (sums of binary64 values and products, held exactly).
+struct exact_sum : kernels::exact_accumulator {
+  // Returns the sum rounded to nearest binary64.
+  [[nodiscard]] double value() const { return round(formats::binary64).value; }
 };
 
 }  // namespace lowp::study::sr_vs_rn
