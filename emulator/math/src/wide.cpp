@@ -12,6 +12,7 @@
 #include "lowp/flags.hpp"
 #include "lowp/round.hpp"
 #include "mpfr_functions.hpp"
+#include "mpfr_support.hpp"
 
 namespace lowp::wide {
 
@@ -55,21 +56,10 @@ class full_range {
   mpfr_flags_t flags_;
 };
 
-// RAII holders for GMP/MPFR temporaries.
-struct mpz_value {
-  mpz_t v;
-  mpz_value() { mpz_init(v); }
-  ~mpz_value() { mpz_clear(v); }
-  mpz_value(const mpz_value&) = delete;
-  mpz_value& operator=(const mpz_value&) = delete;
-};
-struct mpfr_value {
-  mpfr_t v;
-  explicit mpfr_value(mpfr_prec_t p) { mpfr_init2(v, p); }
-  ~mpfr_value() { mpfr_clear(v); }
-  mpfr_value(const mpfr_value&) = delete;
-  mpfr_value& operator=(const mpfr_value&) = delete;
-};
+using mpfr_support::make_odd;
+using mpfr_support::mpfr_value;
+using mpfr_support::mpz_value;
+using mpfr_support::op_kind;
 
 // The extra bits the operations and the parser keep: p + 64 fraction bits, then the odd bit.
 constexpr mpfr_prec_t guard_bits = 66;
@@ -290,19 +280,6 @@ void round_into(result& out, mpfr_srcptr x, const format& f, rounding mode,
   }
   round_finite(out, x, f, mode, random, rbits, flags);
 }
-
-// Rounds the finite nonzero t (precision P - 1, truncated with ternary `inexact`) to odd at P.
-void make_odd(mpfr_ptr t, mpfr_prec_t P, bool inexact) {
-  mpfr_prec_round(t, P, MPFR_RNDN);  // exact: one more bit
-  if (inexact) {
-    if (mpfr_sgn(t) > 0)
-      mpfr_nextabove(t);
-    else
-      mpfr_nextbelow(t);
-  }
-}
-
-enum class op_kind { add, sub, mul, div, sqrt, fma };
 
 int compute(op_kind op, mpfr_ptr r, mpfr_srcptr a, mpfr_srcptr b, mpfr_srcptr c, mpfr_rnd_t d) {
   switch (op) {

@@ -12,6 +12,8 @@
 #include <limits>
 #include <stdexcept>
 
+#include "mpfr_support.hpp"
+
 namespace lowp::reference {
 namespace {
 
@@ -414,32 +416,14 @@ round_result round_exact(mpfr_srcptr x, const format& f, rounding mode) {
 
 namespace {
 
+using mpfr_support::make_odd;
+using mpfr_support::mpfr_value;
+using mpfr_support::op_kind;
+
 // Operations: the exact result in MPFR (add, sub, mul, fma: enough precision to be exact; div,
 // sqrt: rounded to odd at 256 bits, which keeps every rounding to p <= 53 bits and the first 64
 // fraction bits of it unchanged), then round_exact. NaN operands and invalid operations are
 // decided here from the binary64 operands; MPFR's divide-by-zero flag gives divide_by_zero.
-struct mpfr_value {
-  mpfr_t v;
-  explicit mpfr_value(mpfr_prec_t p) { mpfr_init2(v, p); }
-  ~mpfr_value() { mpfr_clear(v); }
-  mpfr_value(const mpfr_value&) = delete;
-  mpfr_value& operator=(const mpfr_value&) = delete;
-};
-
-// Rounds the finite nonzero t (precision P - 1, rounded toward zero with ternary `inexact`) to
-// odd at precision P: the dropped part is kept as a set last bit.
-void make_odd(mpfr_ptr t, mpfr_prec_t P, bool inexact) {
-  mpfr_prec_round(t, P, MPFR_RNDN);  // exact: one more bit
-  if (inexact) {
-    if (mpfr_sgn(t) > 0)
-      mpfr_nextabove(t);
-    else
-      mpfr_nextbelow(t);
-  }
-}
-
-enum class op_kind { add, sub, mul, div, sqrt, fma };
-
 round_result reference_op(op_kind op, double a, double b, double c, const format& f,
                           rounding mode) {
   const int arity = op == op_kind::sqrt ? 1 : op == op_kind::fma ? 3 : 2;
