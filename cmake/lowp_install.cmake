@@ -11,6 +11,9 @@ endif()
 if(TARGET lowp_math)  # built with lowp_reference (both need MPFR)
   list(APPEND _lowp_libs lowp_math)
 endif()
+if(TARGET lowp_kernels)  # the CPU kernels (the CUDA library is not installed)
+  list(APPEND _lowp_libs lowp_kernels)
+endif()
 install(TARGETS ${_lowp_libs} EXPORT lowpTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
@@ -26,6 +29,10 @@ if(LOWP_HAS_REFERENCE)
 endif()
 if(TARGET lowp_math)
   install(DIRECTORY ${PROJECT_SOURCE_DIR}/emulator/math/include/lowp
+          DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+endif()
+if(TARGET lowp_kernels)
+  install(DIRECTORY ${PROJECT_SOURCE_DIR}/kernels/include/lowp
           DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 endif()
 set(LOWP_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/lowp)

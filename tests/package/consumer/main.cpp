@@ -1,12 +1,15 @@
 // Checks that a project built against lowp (installed or as a subdirectory) gets working headers
 // and libraries: 465 rounds to NaN and 464 (a tie) to 448 in OCP E4M3 (e4m3fn), with the core and,
-// when lowp was built with it, the MPFR reference.
+// when lowp was built with it, the MPFR reference; a bfloat16-accumulated dot from lowp::kernels
+// stagnates where the exact accumulator does not.
 #include <cmath>
 #include <cstdio>
 
 #include "lowp/config.hpp"
 #include "lowp/format.hpp"
 #include "lowp/round.hpp"
+#include "lowp/kernels/exact.hpp"
+#include "lowp/kernels/reference.hpp"
 #ifdef LOWP_CONSUMER_HAS_REFERENCE
 #include "lowp/reference.hpp"
 #endif
@@ -28,6 +31,15 @@ int main() {
   if (tie.value != 448.0 || tie.ternary != -1) {
     std::printf("FAIL: round(464, e4m3fn, rne) = %g (ternary %d), expected 448 (-1)\n", tie.value,
                 tie.ternary);
+    ++failures;
+  }
+  // 1 + 2^-9 + 2^-9 in bfloat16 (8 bits), sequential nearest-even: each 2^-9 is a quarter ulp of
+  // 1 and is lost, so the model gives 1; the exact sum, rounded once to binary32, is 1 + 2^-8.
+  const double x[3] = {1.0, 0x1p-9, 0x1p-9}, ones[3] = {1.0, 1.0, 1.0};
+  const double model = kernels::reference_dot(kernels::models::sequential(formats::bfloat16), 3, x, ones);
+  const double exact = kernels::exact_dot(3, x, ones).round(formats::binary32).value;
+  if (model != 1.0 || exact != 1.0 + 0x1p-8) {
+    std::printf("FAIL: lowp::kernels gives %a and %a, expected 0x1p+0 and 0x1.01p+0\n", model, exact);
     ++failures;
   }
 #ifdef LOWP_CONSUMER_HAS_REFERENCE
