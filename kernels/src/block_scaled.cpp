@@ -463,14 +463,22 @@ scale_exps exps_of(double s) {
   return {u.lsb + std::countr_zero(u.sig), top};
 }
 
-// Writes output (i, j) from its binary32 accumulator: the epilogue of the definition.
+// Writes output (i, j) from its binary32 accumulator: the epilogue of the definition,
+// mul(acc, alpha) rounded once to the output format. Shortcuts that give the same bits:
+//   identity  alpha = 1 and an output format holding every binary32 value exactly
+//   product   alpha a binary32 value: acc * alpha is exact in binary64 (48 bits), so binary64
+//             output is that product and binary32 nearest-even output its one conversion
 struct epilogue {
   const accumulation_model& m;
   double alpha;
-  bool identity;
+  bool identity, product;
   std::size_t N;
   double operator()(float acc, std::size_t i, std::size_t j) const noexcept {
     if (identity) return acc;
+    if (product) {
+      const double p = static_cast<double>(acc) * alpha;
+      return m.output == formats::binary64 ? p : static_cast<double>(static_cast<float>(p));
+    }
     const output_keys key{m.seed, i * N + j};
     return mul(static_cast<double>(acc), alpha, m.output, m.output_mode,
                key.word(m.output_mode, role::output, 0), m.rbits)
@@ -531,7 +539,11 @@ void run_tiled(const accumulation_model& m, const block_matrix& A, const block_m
   }
   const bool identity =
       alpha == 1.0 && (m.output == formats::binary32 || m.output == formats::binary64);
-  const epilogue out{m, alpha, identity, N};
+  const bool alpha32 = static_cast<double>(static_cast<float>(alpha)) == alpha;
+  const bool product =
+      alpha32 && (m.output == formats::binary64 ||
+                  (m.output == formats::binary32 && m.output_mode == rounding::nearest_even));
+  const epilogue out{m, alpha, identity, product, N};
   const auto& loops = bs_loops();
   const std::size_t tiles = mt * np;
 #pragma omp parallel num_threads(threads)

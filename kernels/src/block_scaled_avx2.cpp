@@ -30,6 +30,12 @@ inline __m128 add_to_binary32_x4(__m256d a, __m256d t) {
   return _mm256_cvtpd_ps(_mm256_castsi256_pd(si));
 }
 
+// Returns the offset of row r of a tile.
+template <class T>
+inline std::size_t kk_row(const bs_tile<T>& t, int r) {
+  return static_cast<std::size_t>(r) * t.lda;
+}
+
 // 4 x 16 outputs, binary32 block dots.
 void f32_tile(const bs_tile<float>& t) {
   static_assert(bs_rows == 4 && bs_cols32 == 16, "the loops below assume a 4 x 16 tile");
@@ -37,16 +43,29 @@ void f32_tile(const bs_tile<float>& t) {
   for (auto& row : acc) row[0] = row[1] = _mm256_setzero_ps();
   for (std::size_t blk = 0; blk < t.nb; ++blk) {
     const std::size_t k0 = blk * t.k, k1 = std::min(k0 + t.k, t.K);
-    __m256 s[4][2];
-    for (auto& row : s) row[0] = row[1] = _mm256_setzero_ps();
+    // Named accumulators (an array indexed after the loop would be kept in memory).
+    __m256 s00 = _mm256_setzero_ps(), s01 = s00, s10 = s00, s11 = s00, s20 = s00, s21 = s00,
+           s30 = s00, s31 = s00;
+    const float* a0 = t.a + kk_row(t, 0);
+    const float* a1 = t.a + kk_row(t, 1);
+    const float* a2 = t.a + kk_row(t, 2);
+    const float* a3 = t.a + kk_row(t, 3);
     for (std::size_t kk = k0; kk < k1; ++kk) {
       const __m256 b0 = _mm256_loadu_ps(t.b + kk * 16), b1 = _mm256_loadu_ps(t.b + kk * 16 + 8);
-      for (int r = 0; r < 4; ++r) {
-        const __m256 a = _mm256_broadcast_ss(t.a + r * t.lda + kk);
-        s[r][0] = _mm256_fmadd_ps(a, b0, s[r][0]);
-        s[r][1] = _mm256_fmadd_ps(a, b1, s[r][1]);
-      }
+      __m256 a = _mm256_broadcast_ss(a0 + kk);
+      s00 = _mm256_fmadd_ps(a, b0, s00);
+      s01 = _mm256_fmadd_ps(a, b1, s01);
+      a = _mm256_broadcast_ss(a1 + kk);
+      s10 = _mm256_fmadd_ps(a, b0, s10);
+      s11 = _mm256_fmadd_ps(a, b1, s11);
+      a = _mm256_broadcast_ss(a2 + kk);
+      s20 = _mm256_fmadd_ps(a, b0, s20);
+      s21 = _mm256_fmadd_ps(a, b1, s21);
+      a = _mm256_broadcast_ss(a3 + kk);
+      s30 = _mm256_fmadd_ps(a, b0, s30);
+      s31 = _mm256_fmadd_ps(a, b1, s31);
     }
+    const __m256 s[4][2] = {{s00, s01}, {s10, s11}, {s20, s21}, {s30, s31}};
     if (t.fast && t.fast[blk]) {  // T = S * (s_A s_B) and acc + T, all in binary32 (IEEE)
       const __m256 sb0 = _mm256_loadu_ps(t.sb32 + blk * 16);
       const __m256 sb1 = _mm256_loadu_ps(t.sb32 + blk * 16 + 8);
@@ -86,16 +105,28 @@ void f64_tile(const bs_tile<double>& t) {
   for (auto& row : acc) row[0] = row[1] = _mm_setzero_ps();
   for (std::size_t blk = 0; blk < t.nb; ++blk) {
     const std::size_t k0 = blk * t.k, k1 = std::min(k0 + t.k, t.K);
-    __m256d s[4][2];
-    for (auto& row : s) row[0] = row[1] = _mm256_setzero_pd();
+    __m256d s00 = _mm256_setzero_pd(), s01 = s00, s10 = s00, s11 = s00, s20 = s00, s21 = s00,
+            s30 = s00, s31 = s00;
+    const double* a0 = t.a + kk_row(t, 0);
+    const double* a1 = t.a + kk_row(t, 1);
+    const double* a2 = t.a + kk_row(t, 2);
+    const double* a3 = t.a + kk_row(t, 3);
     for (std::size_t kk = k0; kk < k1; ++kk) {
       const __m256d b0 = _mm256_loadu_pd(t.b + kk * 8), b1 = _mm256_loadu_pd(t.b + kk * 8 + 4);
-      for (int r = 0; r < 4; ++r) {
-        const __m256d a = _mm256_broadcast_sd(t.a + r * t.lda + kk);
-        s[r][0] = _mm256_fmadd_pd(a, b0, s[r][0]);
-        s[r][1] = _mm256_fmadd_pd(a, b1, s[r][1]);
-      }
+      __m256d a = _mm256_broadcast_sd(a0 + kk);
+      s00 = _mm256_fmadd_pd(a, b0, s00);
+      s01 = _mm256_fmadd_pd(a, b1, s01);
+      a = _mm256_broadcast_sd(a1 + kk);
+      s10 = _mm256_fmadd_pd(a, b0, s10);
+      s11 = _mm256_fmadd_pd(a, b1, s11);
+      a = _mm256_broadcast_sd(a2 + kk);
+      s20 = _mm256_fmadd_pd(a, b0, s20);
+      s21 = _mm256_fmadd_pd(a, b1, s21);
+      a = _mm256_broadcast_sd(a3 + kk);
+      s30 = _mm256_fmadd_pd(a, b0, s30);
+      s31 = _mm256_fmadd_pd(a, b1, s31);
     }
+    const __m256d s[4][2] = {{s00, s01}, {s10, s11}, {s20, s21}, {s30, s31}};
     const __m256d sb0 = _mm256_loadu_pd(t.sb + blk * 8), sb1 = _mm256_loadu_pd(t.sb + blk * 8 + 4);
     for (int r = 0; r < 4; ++r) {
       const __m256d sa = _mm256_broadcast_sd(t.sa + r * t.nb + blk);
