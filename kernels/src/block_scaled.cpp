@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <limits>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -163,6 +164,24 @@ int block_dot_bits(const block_matrix& A, const block_matrix& B) {
          ceil_log2(std::max<std::size_t>(A.block(), 1));
 }
 
+// Returns whether v (finite) is a value of f, on its bits, for the formats where that is
+// simple: signed with zero and subnormals (FP8/6/4 elements, E4M3 scales) and E8M0-like powers of
+// two; nullopt for others (the caller rounds instead).
+std::optional<bool> on_grid(double v, const format& f) {
+  const bool plain = f.is_signed && f.has_zero && f.subnormals == subnormal_mode::on && !f.daz;
+  const bool powers = !f.is_signed && !f.has_zero && f.mantissa_bits == 0 && !f.daz;
+  if (!(plain || powers) || !f.fits_binary64()) return std::nullopt;
+  if (v == 0) return plain;
+  if (powers && v < 0) return false;
+  if (std::fabs(v) > f.largest()) return false;
+  const std::uint64_t u = std::bit_cast<std::uint64_t>(v) & 0x7fffffffffffffffULL;
+  const int field = static_cast<int>(u >> 52);
+  const std::uint64_t sig = field ? (u & 0xfffffffffffffULL) | (1ULL << 52) : u;
+  const int lsb = (field ? field - 1075 : -1074) + std::countr_zero(sig);
+  const int top = (field ? field - 1023 : -1074 + 63 - std::countl_zero(sig));
+  return lsb >= std::max(top, f.emin()) - f.mantissa_bits;
+}
+
 std::string check_elements(const block_matrix& x, const char* name) {
   const element_format& e = x.spec.element;
   if (!e.is_integer && !e.fp.fits_binary64())
@@ -178,19 +197,47 @@ std::string check_elements(const block_matrix& x, const char* name) {
     cmax_int = std::ldexp(1.0, e.int_bits - 1) - 1;
     cmin = e.symmetric ? -cmax_int : -cmax_int - 1;
   }
-  for (double v : x.elements) {
-    if (!std::isfinite(v)) continue;  // NaN / inf elements follow IEEE rules
+  // A value of a signed floating format with zero and subnormals (every MX and NVFP4 element
+  // format), or of an integer format, is checked on its bits (this runs on every call).
+  const bool plain = e.is_integer || (e.fp.is_signed && e.fp.has_zero &&
+                                      e.fp.subnormals == subnormal_mode::on && !e.fp.daz);
+  const int m = e.is_integer ? 1000 : e.fp.mantissa_bits;
+  const double hi = e.is_integer ? std::ldexp(cmax_int, q) : e.fp.largest();
+  const double lo = e.is_integer ? std::ldexp(cmin, q) : -hi;
+  // Without branches per element (zeros are frequent and unpredictable in FP4 data); the
+  // message names the first bad element when some check fails.
+  auto ok_plain = [&](double v) {
+    const std::uint64_t u = std::bit_cast<std::uint64_t>(v) & 0x7fffffffffffffffULL;
+    const int field = static_cast<int>(u >> 52);
+    const std::uint64_t sig = field ? (u & 0xfffffffffffffULL) | (1ULL << 52) : u;
+    const int lsb = (field ? field - 1075 : -1074) + std::countr_zero(sig);
+    const int top = (field ? field - 1023 : -1074 + 63 - std::countl_zero(sig));
+    return (u == 0) | (field == 0x7ff) |  // zeros; NaN / inf elements follow IEEE rules
+           ((v <= hi) & (v >= lo) & (lsb >= std::max(top - m, q)));
+  };
+  auto ok_other = [&](double v) {
+    if (!std::isfinite(v)) return true;
     const double c = std::ldexp(v, -q);
-    if (c != std::trunc(c) || c > cmax_int || c < cmin)
-      return std::string(name) + ": element " + std::to_string(v) + " is not a value of its format";
-    if (!e.is_integer && lowp::round(v, e.fp, rounding::nearest_even).value != v)
-      return std::string(name) + ": element " + std::to_string(v) + " is not a value of its format";
-  }
+    return c == std::trunc(c) && c <= cmax_int && c >= cmin &&
+           lowp::round(v, e.fp, rounding::nearest_even).value == v;
+  };
+  bool all = true;
+  if (plain)
+    for (double v : x.elements) all &= ok_plain(v);
+  else
+    for (double v : x.elements) all &= ok_other(v);
+  if (!all)
+    for (double v : x.elements)
+      if (!(plain ? ok_plain(v) : ok_other(v)))
+        return std::string(name) + ": element " + std::to_string(v) +
+               " is not a value of its format";
   for (double s : x.scales) {
     if (s != s) continue;  // NaN scale: NaN terms
     if (!x.spec.has_scale) {
       if (s != 1.0) return std::string(name) + ": scales must be 1 without a scale format";
-    } else if (lowp::round(s, x.spec.scale, rounding::nearest_even).value != s) {
+    } else if (!on_grid(s, x.spec.scale)
+                           .value_or(lowp::round(s, x.spec.scale, rounding::nearest_even).value ==
+                                     s)) {
       return std::string(name) + ": scale " + std::to_string(s) + " is not a value of its format";
     }
   }
@@ -499,12 +546,11 @@ void run_tiled(const accumulation_model& m, const block_matrix& A, const block_m
     for (std::size_t t = 0; t < K; ++t) a[i * K + t] = static_cast<T>(A.elements[i * K + t]);
     for (std::size_t blk = 0; blk < nb; ++blk) sa[i * nb + blk] = A.scale(i, blk);
   }
-  for (std::size_t p = 0; p < np; ++p)
-    for (std::size_t c = 0; c < Cw && p * Cw + c < N; ++c) {
-      const std::size_t j = p * Cw + c;
-      for (std::size_t t = 0; t < K; ++t) b[(p * K + t) * Cw + c] = static_cast<T>(B.elements[t * N + j]);
-      for (std::size_t blk = 0; blk < nb; ++blk) sb[(p * nb + blk) * Cw + c] = B.scale(j, blk);
-    }
+  for (std::size_t t = 0; t < K; ++t)  // B's rows in order (row-major storage)
+    for (std::size_t j = 0; j < N; ++j)
+      b[((j / Cw) * K + t) * Cw + j % Cw] = static_cast<T>(B.elements[t * N + j]);
+  for (std::size_t blk = 0; blk < nb; ++blk)
+    for (std::size_t j = 0; j < N; ++j) sb[((j / Cw) * nb + blk) * Cw + j % Cw] = B.scale(j, blk);
   // The binary32 route per (tile, block): T = S * s_A * s_B must be a binary32 value (its lowest
   // bit >= 2^-149, below 2^128) and so must s_A * s_B.
   std::vector<float> sa32, sb32;
