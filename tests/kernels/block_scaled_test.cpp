@@ -8,6 +8,7 @@
 #include <bit>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <random>
 #include <string>
 #include <vector>
@@ -234,10 +235,14 @@ TEST_CASE("NaN scales give NaN") {
 TEST_CASE("fast path = reference, bit for bit, ragged shapes, 1 and 2 threads") {
   std::mt19937_64 g(2026);
   const std::vector<accumulation_model> ms = some_models();
+  // LOWP_BLOCK_TEST_TRIALS=n: n shapes per preset, up to 40 x 48 (the exhaustive rerun).
+  const char* env = std::getenv("LOWP_BLOCK_TEST_TRIALS");
+  const int trials = env ? std::atoi(env) : 6;
+  const std::size_t rows = env ? 40 : 13, cols = env ? 48 : 21;
   for (const char* name : preset_names) {
     const block_spec s = *find_block_preset(name);
-    for (int trial = 0; trial < 6; ++trial) {
-      const std::size_t M = 1 + g() % 13, N = 1 + g() % 21;
+    for (int trial = 0; trial < trials; ++trial) {
+      const std::size_t M = 1 + g() % rows, N = 1 + g() % cols;
       std::size_t K = 1 + g() % 150;
       if (trial == 0) K = 300;
       if (trial == 1) K = 32;
