@@ -32,7 +32,9 @@ long max_n() {
   return e ? std::atol(e) : 1024;
 }
 
-double flops(long n) { return 2.0 * static_cast<double>(n) * static_cast<double>(n) * static_cast<double>(n); }
+double flops(long n) {
+  return 2.0 * static_cast<double>(n) * static_cast<double>(n) * static_cast<double>(n);
+}
 
 std::vector<double> data(long n, unsigned seed) {
   std::mt19937_64 g(seed);
@@ -53,8 +55,8 @@ void eigen_sgemm(benchmark::State& st) {
     benchmark::DoNotOptimize(c.data());
   }
   const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  st.counters["GFLOP/s"] = benchmark::Counter(flops(n) * static_cast<double>(st.iterations()) * 1e-9,
-                                              benchmark::Counter::kIsRate);
+  st.counters["GFLOP/s"] = benchmark::Counter(
+      flops(n) * static_cast<double>(st.iterations()) * 1e-9, benchmark::Counter::kIsRate);
   sgemm_gflops()[n] = flops(n) * static_cast<double>(st.iterations()) / s * 1e-9;
 }
 
@@ -74,8 +76,8 @@ void block_gemm_bench(benchmark::State& st, const char* preset) {
     benchmark::DoNotOptimize(c.data());
   }
   const double sec = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  st.counters["GFLOP/s"] = benchmark::Counter(flops(n) * static_cast<double>(st.iterations()) * 1e-9,
-                                              benchmark::Counter::kIsRate);
+  st.counters["GFLOP/s"] = benchmark::Counter(
+      flops(n) * static_cast<double>(st.iterations()) * 1e-9, benchmark::Counter::kIsRate);
   const double gflops = flops(n) * static_cast<double>(st.iterations()) / sec * 1e-9;
   if (auto it = sgemm_gflops().find(n); it != sgemm_gflops().end())
     st.counters["x_sgemm"] = gflops / it->second;
@@ -92,7 +94,8 @@ const bool registered = [] {
   sizes(benchmark::RegisterBenchmark("mxfp8_e4m3_fp32_acc", block_gemm_bench, "mxfp8_e4m3"), 1024);
   sizes(benchmark::RegisterBenchmark("mxfp4_e2m1_fp32_acc", block_gemm_bench, "mxfp4_e2m1"), 1024);
   sizes(benchmark::RegisterBenchmark("nvfp4_fp32_acc", block_gemm_bench, "nvfp4"), 1024);
-  sizes(benchmark::RegisterBenchmark("mxfp8_e5m2_fp32_acc_generic", block_gemm_bench, "mxfp8_e5m2"), 256);
+  sizes(benchmark::RegisterBenchmark("mxfp8_e5m2_fp32_acc_generic", block_gemm_bench, "mxfp8_e5m2"),
+        256);
   return true;
 }();
 

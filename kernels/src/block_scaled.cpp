@@ -74,8 +74,8 @@ block_matrix quantize_operand(const double* in, std::size_t rows, std::size_t co
   x.scales.assign(nblocks, 1.0);
   if (spec.has_scale)
     for (std::size_t b = 0; b < nblocks; ++b) x.scales[b] = scale_value(scodes[b], spec.scale);
-  x.tensor_scale = spec.tensor_scale && n > 0 ? static_cast<double>(std::bit_cast<float>(tcode))
-                                              : 1.0;
+  x.tensor_scale =
+      spec.tensor_scale && n > 0 ? static_cast<double>(std::bit_cast<float>(tcode)) : 1.0;
   return x;
 }
 
@@ -87,9 +87,12 @@ block_matrix from_packed(const packed_blocks& p) {
   x.rows = p.rows;
   x.cols = p.cols;
   x.spec = sp;
-  if (sp.tile_rows == 1) x.along_rows = true;
-  else if (sp.tile_cols == 1) x.along_rows = false;
-  else throw std::invalid_argument("lowp::kernels: blocks must be 1 x k or k x 1");
+  if (sp.tile_rows == 1)
+    x.along_rows = true;
+  else if (sp.tile_cols == 1)
+    x.along_rows = false;
+  else
+    throw std::invalid_argument("lowp::kernels: blocks must be 1 x k or k x 1");
   const std::size_t n = p.rows * p.cols;
   const std::size_t nblocks = block_count(p.rows, p.cols, sp);
   const std::vector<std::uint32_t> ecodes =
@@ -148,9 +151,7 @@ int ceil_log2(std::size_t n) {
 }
 
 // Significant bits of a scale value of x (1 without scales).
-int scale_bits(const block_matrix& x) {
-  return x.spec.has_scale ? x.spec.scale.precision() : 1;
-}
+int scale_bits(const block_matrix& x) { return x.spec.has_scale ? x.spec.scale.precision() : 1; }
 
 // Bits of the product of two scales' significands (a power of two adds none).
 int scale_product_bits(const block_matrix& A, const block_matrix& B) {
@@ -236,14 +237,13 @@ std::string check_elements(const block_matrix& x, const char* name) {
     if (!x.spec.has_scale) {
       if (s != 1.0) return std::string(name) + ": scales must be 1 without a scale format";
     } else if (!on_grid(s, x.spec.scale)
-                           .value_or(lowp::round(s, x.spec.scale, rounding::nearest_even).value ==
-                                     s)) {
+                    .value_or(lowp::round(s, x.spec.scale, rounding::nearest_even).value == s)) {
       return std::string(name) + ": scale " + std::to_string(s) + " is not a value of its format";
     }
   }
-  if (x.spec.tensor_scale ? static_cast<double>(static_cast<float>(x.tensor_scale)) !=
-                                x.tensor_scale
-                          : x.tensor_scale != 1.0)
+  if (x.spec.tensor_scale
+          ? static_cast<double>(static_cast<float>(x.tensor_scale)) != x.tensor_scale
+          : x.tensor_scale != 1.0)
     return std::string(name) + ": tensor scale must be binary32 (NVFP4) or 1";
   return {};
 }
@@ -266,7 +266,8 @@ std::string validate_operands(const block_matrix& A, const block_matrix& B) {
 
 std::string validate_block_model(const accumulation_model& m) {
   if (std::string e = m.validate(); !e.empty()) return e;
-  if (m.round_inputs) return "block-scaled operands are already quantized: round_inputs must be off";
+  if (m.round_inputs)
+    return "block-scaled operands are already quantized: round_inputs must be off";
   if (m.group != 0) return "group sums are not defined over block terms: group must be 0";
   return {};
 }
@@ -357,8 +358,8 @@ double term_step(const accumulation_model& m, const output_keys& key, double acc
   if (z.nan || z.inf) return add(acc, 0.0, f, mode, r, m.rbits).value;  // NaN or inf stays
   if (z.zero)
     return lowp::detail::op_finite(t.sig, t.lsb, false, t.negative, f, mode, r, m.rbits).value;
-  return lowp::detail::add_terms({t.sig, t.lsb, t.negative}, {z.sig, z.lsb, z.negative}, f, mode,
-                                 r, m.rbits)
+  return lowp::detail::add_terms({t.sig, t.lsb, t.negative}, {z.sig, z.lsb, z.negative}, f, mode, r,
+                                 m.rbits)
       .value;
 }
 
@@ -373,9 +374,8 @@ double tensor_alpha(const block_matrix& A, const block_matrix& B, tensor_scale_r
 // ---------------------------------------------------------------------------------------------
 // Reference loop and exact reference.
 
-void reference_block_gemm(const accumulation_model& m, const block_matrix& A,
-                          const block_matrix& B, double* C, std::size_t ldc,
-                          tensor_scale_rule rule) {
+void reference_block_gemm(const accumulation_model& m, const block_matrix& A, const block_matrix& B,
+                          double* C, std::size_t ldc, tensor_scale_rule rule) {
   check(m, A, B);
   const double alpha = tensor_alpha(A, B, rule);
   const std::size_t M = A.rows, N = B.cols, nb = A.blocks_along_k();
@@ -388,7 +388,8 @@ void reference_block_gemm(const accumulation_model& m, const block_matrix& A,
 
 double reference_block_dot(const accumulation_model& m, const block_matrix& x,
                            const block_matrix& y, tensor_scale_rule rule) {
-  if (x.rows != 1 || y.cols != 1) throw std::invalid_argument("lowp::kernels: dot of 1 x K and K x 1");
+  if (x.rows != 1 || y.cols != 1)
+    throw std::invalid_argument("lowp::kernels: dot of 1 x K and K x 1");
   double r = 0;
   reference_block_gemm(m, x, y, &r, 1, rule);
   return r;
@@ -617,8 +618,10 @@ void run_tiled(const accumulation_model& m, const block_matrix& A, const block_m
                            float_route ? sb32.data() + p * nb * Cw : nullptr,
                            float_route ? fast.data() : nullptr,
                            acc};
-      if constexpr (sizeof(T) == 4) loops.f32(t);
-      else loops.f64(t);
+      if constexpr (sizeof(T) == 4)
+        loops.f32(t);
+      else
+        loops.f64(t);
       for (int r = 0; r < bs_rows; ++r) {
         const std::size_t i = it * bs_rows + r;
         if (i >= M) break;
@@ -678,7 +681,8 @@ void block_gemm(const accumulation_model& m, const block_matrix& A, const block_
 
 double block_dot(const accumulation_model& m, const block_matrix& x, const block_matrix& y,
                  tensor_scale_rule rule, const fast_options& opt) {
-  if (x.rows != 1 || y.cols != 1) throw std::invalid_argument("lowp::kernels: dot of 1 x K and K x 1");
+  if (x.rows != 1 || y.cols != 1)
+    throw std::invalid_argument("lowp::kernels: dot of 1 x K and K x 1");
   double r = 0;
   block_gemm(m, x, y, &r, 1, rule, opt);
   return r;

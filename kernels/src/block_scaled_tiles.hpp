@@ -6,7 +6,7 @@
 
 namespace lowp::kernels::detail {
 
-inline constexpr int bs_rows = 4;    // outputs per tile column
+inline constexpr int bs_rows = 4;     // outputs per tile column
 inline constexpr int bs_cols32 = 16;  // outputs per tile row, binary32 block dots
 inline constexpr int bs_cols64 = 8;   // outputs per tile row, binary64 block dots
 

@@ -2,6 +2,8 @@
 // from codes, NaN scales, reference vs fast path bit for bit on ragged shapes (1 and 2 threads),
 // exact accumulation against the exact accumulator and GNU MPFR, and errors within the a priori
 // bound of the model.
+#include "lowp/kernels/block_scaled.hpp"
+
 #include <doctest/doctest.h>
 #include <mpfr.h>
 
@@ -14,7 +16,6 @@
 #include <vector>
 
 #include "lowp/block.hpp"
-#include "lowp/kernels/block_scaled.hpp"
 #include "lowp/kernels/error.hpp"
 #include "lowp/reference.hpp"
 
@@ -84,7 +85,7 @@ std::vector<double> random_matrix(std::size_t rows, std::size_t cols, std::mt199
 }
 
 const char* const preset_names[] = {"mxfp8_e4m3", "mxfp8_e5m2", "mxfp6_e3m2", "mxfp6_e2m3",
-                                    "mxfp4_e2m1", "mxint8", "nvfp4"};
+                                    "mxfp4_e2m1", "mxint8",     "nvfp4"};
 
 }  // namespace
 
@@ -131,9 +132,9 @@ TEST_CASE("the block dot is exact before its one rounding") {
   CHECK(block_dot(models::sequential(formats::binary32), x, y) == 1116.25);
   CHECK(reference_block_dot(models::sequential(formats::bfloat16), x, y) == 1120.0);
   // Rounding the term to bfloat16 first (unfused) and accumulating in binary32: also 1120.
-  CHECK(reference_block_dot(models::unfused(models::sequential(formats::binary32),
-                                            formats::bfloat16),
-                            x, y) == 1120.0);
+  CHECK(reference_block_dot(
+            models::unfused(models::sequential(formats::binary32), formats::bfloat16), x, y) ==
+        1120.0);
 }
 
 TEST_CASE("one rounding into binary32 where binary64 would round twice (MXFP8)") {
@@ -165,8 +166,8 @@ TEST_CASE("one rounding into binary32 where binary64 would round twice (MXFP8)")
   std::vector<std::uint32_t> ys;
   for (int b = 0; b < 2; ++b)
     for (int j = 0; j < 9; ++j) ys.push_back(b == 0 ? 0x7f : (j % 2 ? 0x6c : 0x6d));
-  const block_matrix A = from_codes(5, 64, s, true, xa, {0x7f, 0x6d, 0x7f, 0x6d, 0x7f, 0x6d,
-                                                         0x7f, 0x6d, 0x7f, 0x6d});
+  const block_matrix A =
+      from_codes(5, 64, s, true, xa, {0x7f, 0x6d, 0x7f, 0x6d, 0x7f, 0x6d, 0x7f, 0x6d, 0x7f, 0x6d});
   const block_matrix B = from_codes(64, 9, s, false, yb, ys);
   std::vector<double> out(45);
   block_gemm(m, A, B, out.data(), 9);
@@ -184,8 +185,8 @@ TEST_CASE("NVFP4: E4M3 block scales in the MMA, tensor scales through alpha") {
   CHECK(y.scales[0] == 0.75);
   // T = 96 * 1.5 * 0.75 = 108; alpha = RN_binary32(tx ty); output RN_binary32(108 alpha), one
   // rounding of a product that binary64 holds exactly (5 + 24 bits).
-  const accumulation_model m = models::sequential(formats::binary32, rounding::nearest_even,
-                                                  formats::binary32);
+  const accumulation_model m =
+      models::sequential(formats::binary32, rounding::nearest_even, formats::binary32);
   const double alpha = static_cast<float>(static_cast<double>(tx) * ty);
   const double want = static_cast<float>(108.0 * alpha);
   CHECK(reference_block_dot(m, x, y) == want);
@@ -224,8 +225,8 @@ TEST_CASE("NaN scales give NaN") {
     }
   }
   // A NaN scale code by hand (E8M0 0xff) with zero elements: still NaN.
-  const block_matrix x = from_codes(1, 32, block_formats::mxfp8_e4m3, true,
-                                    std::vector<std::uint32_t>(32, 0), {0xff});
+  const block_matrix x =
+      from_codes(1, 32, block_formats::mxfp8_e4m3, true, std::vector<std::uint32_t>(32, 0), {0xff});
   const block_matrix y = from_codes(32, 1, block_formats::mxfp8_e4m3, false,
                                     std::vector<std::uint32_t>(32, 0x38), {0x7f});
   CHECK(std::isnan(reference_block_dot(models::sequential(formats::binary32), x, y)));
@@ -254,7 +255,8 @@ TEST_CASE("fast path = reference, bit for bit, ragged shapes, 1 and 2 threads") 
       for (std::size_t mi = 0; mi < ms.size(); ++mi) {
         const accumulation_model& m = ms[mi];
         if (mi > 1 && trial > 2) continue;  // the generic models share the reference's code
-        for (tensor_scale_rule rule : {tensor_scale_rule::binary32_alpha, tensor_scale_rule::exact}) {
+        for (tensor_scale_rule rule :
+             {tensor_scale_rule::binary32_alpha, tensor_scale_rule::exact}) {
           std::vector<double> r(M * N), f1(M * N), f2(M * N);
           reference_block_gemm(m, A, B, r.data(), N, rule);
           block_gemm(m, A, B, f1.data(), N, rule, {1});
@@ -312,7 +314,8 @@ std::vector<double> narrow_matrix(std::size_t rows, std::size_t cols, bool along
 
 }  // namespace
 
-TEST_CASE("exact accumulation = the exact dot of the dequantized inputs rounded once (exact.hpp, MPFR)") {
+TEST_CASE(
+    "exact accumulation = the exact dot of the dequantized inputs rounded once (exact.hpp, MPFR)") {
   std::mt19937_64 g(77);
   std::vector<accumulation_model> ms;
   ms.push_back(models::sequential(formats::binary64));
@@ -402,8 +405,8 @@ TEST_CASE("errors within the a priori bound of the model") {
   ms.push_back(models::pairwise(formats::binary16, rounding::nearest_even, formats::binary32));
   ms.push_back(models::promoted(formats::bfloat16, 4, formats::binary32, rounding::nearest_even,
                                 formats::binary32));
-  accumulation_model sr = models::sequential(formats::bfloat16, rounding::stochastic,
-                                             formats::binary32);
+  accumulation_model sr =
+      models::sequential(formats::bfloat16, rounding::stochastic, formats::binary32);
   sr.seed = 5;
   ms.push_back(sr);
   for (const char* name : preset_names) {
@@ -434,8 +437,8 @@ TEST_CASE("errors within the a priori bound of the model") {
           for (std::size_t j = 0; j < N; ++j) {
             const exact_entry e = exact_gemm_value(K, da.data(), K, db.data(), N, i, j);
             const double err = componentwise_error(c[i * N + j], e.value, e.scale);
-            CHECK_MESSAGE(err <= bound * (1 + 1e-9), std::string(name), " ", describe(m), " err ", err,
-                          " bound ", bound);
+            CHECK_MESSAGE(err <= bound * (1 + 1e-9), std::string(name), " ", describe(m), " err ",
+                          err, " bound ", bound);
           }
       }
   }

@@ -126,8 +126,8 @@ double term_step(const accumulation_model& m, const output_keys& key, double acc
 //   output      mul(result, alpha) rounded once to the output format in the output mode
 //               (alpha = 1: the model's own output rounding)
 template <class TermAt>
-double block_model_dot(const accumulation_model& m, std::uint64_t nb, TermAt term_at,
-                       double alpha, std::uint64_t o) {
+double block_model_dot(const accumulation_model& m, std::uint64_t nb, TermAt term_at, double alpha,
+                       std::uint64_t o) {
   using namespace detail;
   const output_keys key{m.seed, o};
   auto run = [&](std::uint64_t b0, std::uint64_t b1) {
@@ -163,8 +163,8 @@ double tensor_alpha(const block_matrix& A, const block_matrix& B, tensor_scale_r
 
 // Computes C = A B (C(i,j) = C[i*ldc + j], output index o = i*N + j) by the definition, one output
 // at a time: the reference loop. Throws std::invalid_argument on a bad model or operands.
-void reference_block_gemm(const accumulation_model& m, const block_matrix& A,
-                          const block_matrix& B, double* C, std::size_t ldc,
+void reference_block_gemm(const accumulation_model& m, const block_matrix& A, const block_matrix& B,
+                          double* C, std::size_t ldc,
                           tensor_scale_rule rule = tensor_scale_rule::binary32_alpha);
 // Returns the dot of x (1 x K, along rows) and y (K x 1, down columns) by the definition.
 double reference_block_dot(const accumulation_model& m, const block_matrix& x,
