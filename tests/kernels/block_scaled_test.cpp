@@ -444,6 +444,19 @@ TEST_CASE("errors within the a priori bound of the model") {
   }
 }
 
+TEST_CASE("K = 0 gives +0") {
+  const block_matrix A = quantize_operand(nullptr, 3, 0, block_formats::nvfp4, true);
+  const block_matrix B = quantize_operand(nullptr, 0, 2, block_formats::nvfp4, false);
+  std::vector<double> r(6, 1.0), f(6, 1.0);
+  const accumulation_model m = models::sequential(formats::binary32);
+  reference_block_gemm(m, A, B, r.data(), 2);
+  block_gemm(m, A, B, f.data(), 2);
+  for (int t = 0; t < 6; ++t) {
+    CHECK(same(r[t], 0.0));
+    CHECK(same(f[t], 0.0));
+  }
+}
+
 TEST_CASE("bad operands and models are refused") {
   std::mt19937_64 g(1);
   const std::vector<double> a = random_matrix(2, 40, g, false);
