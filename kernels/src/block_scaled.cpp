@@ -37,6 +37,7 @@ std::size_t block_matrix::blocks_along_k() const noexcept {
 
 namespace {
 
+// Returns the value of a scale code (NaN for NaN codes).
 double scale_value(std::uint32_t code, const format& f) {
   const std::optional<double> s = decode(code, f);
   return s ? *s : std::numeric_limits<double>::quiet_NaN();
@@ -150,16 +151,16 @@ int ceil_log2(std::size_t n) {
   return b;
 }
 
-// Significant bits of a scale value of x (1 without scales).
+// Returns the significant bits of a scale value of x (1 without scales).
 int scale_bits(const block_matrix& x) { return x.spec.has_scale ? x.spec.scale.precision() : 1; }
 
-// Bits of the product of two scales' significands (a power of two adds none).
+// Returns the bits of the product of two scales' significands (a power of two adds none).
 int scale_product_bits(const block_matrix& A, const block_matrix& B) {
   const int a = scale_bits(A), b = scale_bits(B);
   return a == 1 ? b : b == 1 ? a : a + b;
 }
 
-// Bits of |block dot| / 2^(qA + qB): W = span_A + span_B + ceil(log2 k).
+// Returns the bits of |block dot| / 2^(qA + qB): W = span_A + span_B + ceil(log2 k).
 int block_dot_bits(const block_matrix& A, const block_matrix& B) {
   return element_span_bits(A.spec.element) + element_span_bits(B.spec.element) +
          ceil_log2(std::max<std::size_t>(A.block(), 1));
@@ -183,6 +184,7 @@ std::optional<bool> on_grid(double v, const format& f) {
   return lsb >= std::max(top, f.emin()) - f.mantissa_bits;
 }
 
+// Returns "" when x's sizes, elements, scales and tensor scale fit its spec, else what is wrong.
 std::string check_elements(const block_matrix& x, const char* name) {
   const element_format& e = x.spec.element;
   if (!e.is_integer && !e.fp.fits_binary64())

@@ -92,9 +92,10 @@ struct block_term {
   double special = 0;
 };
 
-// The exponent q of an element format's quantum: every element value is an integer times 2^q.
+// Returns the exponent q of an element format's quantum: every element value is an integer
+// times 2^q.
 int element_quantum(const element_format& e) noexcept;
-// The bits of the largest |value| / 2^q.
+// Returns the bits of the largest |value| / 2^q.
 int element_span_bits(const element_format& e) noexcept;
 
 // Returns the term of block b of output (i, j): T_b = (sum over the block's k of
@@ -109,7 +110,7 @@ block_term exact_block_term(const block_matrix& A, const block_matrix& B, std::s
 double round_term(const block_term& t, const format& f, rounding mode, std::uint64_t random,
                   int rbits) noexcept;
 
-// One block term entering the accumulator: acc + T rounded once (fused), or
+// Returns the accumulator after one block term entered it: acc + T rounded once (fused), or
 // acc + round(T to the product format) (model.round_products).
 double term_step(const accumulation_model& m, const output_keys& key, double acc,
                  const block_term& t, std::uint64_t b) noexcept;
@@ -171,7 +172,8 @@ double reference_block_dot(const accumulation_model& m, const block_matrix& x,
                            const block_matrix& y,
                            tensor_scale_rule rule = tensor_scale_rule::binary32_alpha);
 
-// The fast CPU path: the same bits as the reference for every model and thread count.
+// Computes C = A B (and the dot) on the fast CPU path: the reference's bits for every model and
+// thread count. The paths:
 //   "block-f32"  binary32 nearest-even sequential accumulation (fused) when every block dot is
 //                exact in binary32 (MXFP6, MXFP4, MXINT8, NVFP4): the block dots of a 4 x 16
 //                tile of outputs by binary32 FMAs (exact, so their order is free), the scale
