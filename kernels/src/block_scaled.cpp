@@ -429,8 +429,10 @@ namespace {
 // block dot is exact, so the order of its additions is free).
 template <class T, int C>
 void tile_portable(const bs_tile<T>& t) {
-  float acc[bs_rows][C] = {};
-  for (std::size_t blk = 0; blk < t.nb; ++blk) {
+  float acc[bs_rows][C];
+  for (int r = 0; r < bs_rows; ++r)
+    for (int c = 0; c < C; ++c) acc[r][c] = t.acc[r * C + c];
+  for (std::size_t blk = t.blk0; blk < t.blk1; ++blk) {
     const std::size_t k0 = blk * t.k, k1 = std::min(k0 + t.k, t.K);
     T s[bs_rows][C] = {};
     for (std::size_t kk = k0; kk < k1; ++kk)
@@ -487,7 +489,7 @@ const detail::bs_loops& bs_loops() {
   return l;
 }
 
-enum class bs_path { f32, f64, generic };
+enum class bs_path { f32, f64, f64_checked, generic };
 
 bs_path choose(const accumulation_model& m, const block_matrix& A, const block_matrix& B) {
   if (!(m.accumulator == formats::binary32) || m.accumulator_mode != rounding::nearest_even ||
@@ -496,12 +498,16 @@ bs_path choose(const accumulation_model& m, const block_matrix& A, const block_m
   const int w = block_dot_bits(A, B);
   const int q = element_quantum(A.spec.element) + element_quantum(B.spec.element);
   // The binary64 route: exact block dots and exact terms T = S * s_A * s_B in binary64.
-  if (w + scale_product_bits(A, B) > 53 || q < -1000) return bs_path::generic;
+  if (q < -1000) return bs_path::generic;
+  // Formats whose block dots may need more (MXFP8 E5M2: 69 bits): binary64 where the elements
+  // of a tile's block span few enough bits, the exact term elsewhere.
+  if (w + scale_product_bits(A, B) > 53) return bs_path::f64_checked;
   if (w <= 24 && q >= -149) return bs_path::f32;
   return bs_path::f64;
 }
 
-// Lowest and highest bit exponents of a scale value (zero: neutral; NaN / inf: never fast).
+// Lowest and highest bit exponents of a scale or element value (zero: neutral; NaN / inf:
+// never fast).
 struct scale_exps {
   int lo, hi;
 };
@@ -538,7 +544,8 @@ struct epilogue {
 
 template <class T, int Cw>
 void run_tiled(const accumulation_model& m, const block_matrix& A, const block_matrix& B,
-               double* Cout, std::size_t ldc, double alpha, bool float_route, int threads) {
+               double* Cout, std::size_t ldc, double alpha, bool float_route, bool checked,
+               int threads) {
   const std::size_t M = A.rows, N = B.cols, K = A.cols, k = A.block(), nb = A.blocks_along_k();
   const std::size_t mt = (M + bs_rows - 1) / bs_rows, np = (N + Cw - 1) / Cw;
   const std::size_t Mp = mt * bs_rows;
@@ -586,6 +593,32 @@ void run_tiled(const accumulation_model& m, const block_matrix& A, const block_m
           bhi[p * nb + blk] = std::max(bhi[p * nb + blk], e.hi);
         }
   }
+  // The checked binary64 route per (tile, block): every partial block sum exact in binary64,
+  // from the elements' bit exponents: top_A + top_B + 2 + ceil(log2 k) - (lsb_A + lsb_B) bits,
+  // plus the scale product's, at most 53.
+  std::vector<int> elo_a, ehi_a, elo_b, ehi_b;
+  int span_max = 0;
+  if (checked) {
+    span_max = 53 - 2 - ceil_log2(k) - scale_product_bits(A, B);
+    elo_a.assign(mt * nb, 100000);
+    ehi_a.assign(mt * nb, -100000);
+    elo_b.assign(np * nb, 100000);
+    ehi_b.assign(np * nb, -100000);
+    for (std::size_t i = 0; i < M; ++i)
+      for (std::size_t t = 0; t < K; ++t) {
+        const scale_exps e = exps_of(A.elements[i * K + t]);
+        const std::size_t at = (i / bs_rows) * nb + t / k;
+        elo_a[at] = std::min(elo_a[at], e.lo);
+        ehi_a[at] = std::max(ehi_a[at], e.hi);
+      }
+    for (std::size_t t = 0; t < K; ++t)
+      for (std::size_t j = 0; j < N; ++j) {
+        const scale_exps e = exps_of(B.elements[t * N + j]);
+        const std::size_t at = (j / Cw) * nb + t / k;
+        elo_b[at] = std::min(elo_b[at], e.lo);
+        ehi_b[at] = std::max(ehi_b[at], e.hi);
+      }
+  }
   const bool identity =
       alpha == 1.0 && (m.output == formats::binary32 || m.output == formats::binary64);
   const bool alpha32 = static_cast<double>(static_cast<float>(alpha)) == alpha;
@@ -614,16 +647,54 @@ void run_tiled(const accumulation_model& m, const block_matrix& A, const block_m
                            K,
                            k,
                            nb,
+                           0,
+                           nb,
                            sa.data() + it * bs_rows * nb,
                            sb.data() + p * nb * Cw,
                            float_route ? sa32.data() + it * bs_rows * nb : nullptr,
                            float_route ? sb32.data() + p * nb * Cw : nullptr,
                            float_route ? fast.data() : nullptr,
                            acc};
-      if constexpr (sizeof(T) == 4)
-        loops.f32(t);
-      else
-        loops.f64(t);
+      std::fill(acc, acc + bs_rows * Cw, 0.0f);
+      auto tile_loop = [&] {
+        if constexpr (sizeof(T) == 4)
+          loops.f32(t);
+        else
+          loops.f64(t);
+      };
+      if (!checked) {
+        tile_loop();
+      } else {
+        for (std::size_t blk = 0; blk < nb;) {
+          auto exact_enough = [&](std::size_t x) {
+            const int top = ehi_a[it * nb + x] + ehi_b[p * nb + x];
+            const int low = elo_a[it * nb + x] + elo_b[p * nb + x];
+            return top - low <= span_max;
+          };
+          if (exact_enough(blk)) {  // a run of such blocks through the tile loop
+            std::size_t end = blk + 1;
+            while (end < nb && exact_enough(end)) ++end;
+            t.blk0 = blk;
+            t.blk1 = end;
+            tile_loop();
+            blk = end;
+            continue;
+          }
+          for (int r = 0; r < bs_rows; ++r) {  // the definition's step on the exact term
+            const std::size_t i = it * bs_rows + r;
+            if (i >= M) break;
+            for (int c = 0; c < Cw; ++c) {
+              const std::size_t j = p * Cw + c;
+              if (j >= N) break;
+              float& x = acc[r * Cw + c];
+              x = static_cast<float>(detail::term_step(m, output_keys{m.seed, i * N + j}, x,
+                                                       detail::exact_block_term(A, B, i, j, blk),
+                                                       blk));
+            }
+          }
+          ++blk;
+        }
+      }
       for (int r = 0; r < bs_rows; ++r) {
         const std::size_t i = it * bs_rows + r;
         if (i >= M) break;
@@ -658,6 +729,7 @@ std::string block_fast_path_name(const accumulation_model& m, const block_matrix
   switch (choose(m, A, B)) {
     case bs_path::f32: return "block-f32";
     case bs_path::f64: return "block-f64";
+    case bs_path::f64_checked: return "block-f64-checked";
     case bs_path::generic: return "generic";
   }
   return "generic";
@@ -673,10 +745,15 @@ void block_gemm(const accumulation_model& m, const block_matrix& A, const block_
     case bs_path::f32: {
       const bool float_route =
           block_dot_bits(A, B) + scale_product_bits(A, B) <= 24;  // T exact in binary32 at all
-      run_tiled<float, bs_cols32>(m, A, B, C, ldc, alpha, float_route, threads);
+      run_tiled<float, bs_cols32>(m, A, B, C, ldc, alpha, float_route, false, threads);
       break;
     }
-    case bs_path::f64: run_tiled<double, bs_cols64>(m, A, B, C, ldc, alpha, false, threads); break;
+    case bs_path::f64:
+      run_tiled<double, bs_cols64>(m, A, B, C, ldc, alpha, false, false, threads);
+      break;
+    case bs_path::f64_checked:
+      run_tiled<double, bs_cols64>(m, A, B, C, ldc, alpha, false, true, threads);
+      break;
     case bs_path::generic: run_generic(m, A, B, C, ldc, alpha, threads); break;
   }
 }

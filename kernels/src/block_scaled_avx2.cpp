@@ -40,8 +40,11 @@ inline std::size_t kk_row(const bs_tile<T>& t, int r) {
 void f32_tile(const bs_tile<float>& t) {
   static_assert(bs_rows == 4 && bs_cols32 == 16, "the loops below assume a 4 x 16 tile");
   __m256 acc[4][2];
-  for (auto& row : acc) row[0] = row[1] = _mm256_setzero_ps();
-  for (std::size_t blk = 0; blk < t.nb; ++blk) {
+  for (int r = 0; r < 4; ++r) {
+    acc[r][0] = _mm256_loadu_ps(t.acc + r * 16);
+    acc[r][1] = _mm256_loadu_ps(t.acc + r * 16 + 8);
+  }
+  for (std::size_t blk = t.blk0; blk < t.blk1; ++blk) {
     const std::size_t k0 = blk * t.k, k1 = std::min(k0 + t.k, t.K);
     // Named accumulators (an array indexed after the loop would be kept in memory).
     __m256 s00 = _mm256_setzero_ps(), s01 = s00, s10 = s00, s11 = s00, s20 = s00, s21 = s00,
@@ -102,8 +105,11 @@ void f32_tile(const bs_tile<float>& t) {
 void f64_tile(const bs_tile<double>& t) {
   static_assert(bs_rows == 4 && bs_cols64 == 8, "the loops below assume a 4 x 8 tile");
   __m128 acc[4][2];
-  for (auto& row : acc) row[0] = row[1] = _mm_setzero_ps();
-  for (std::size_t blk = 0; blk < t.nb; ++blk) {
+  for (int r = 0; r < 4; ++r) {
+    acc[r][0] = _mm_loadu_ps(t.acc + r * 8);
+    acc[r][1] = _mm_loadu_ps(t.acc + r * 8 + 4);
+  }
+  for (std::size_t blk = t.blk0; blk < t.blk1; ++blk) {
     const std::size_t k0 = blk * t.k, k1 = std::min(k0 + t.k, t.K);
     __m256d s00 = _mm256_setzero_pd(), s01 = s00, s10 = s00, s11 = s00, s20 = s00, s21 = s00,
             s30 = s00, s31 = s00;

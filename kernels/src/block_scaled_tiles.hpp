@@ -16,13 +16,15 @@ inline constexpr int bs_cols64 = 8;   // outputs per tile row, binary64 block do
 //   sa[r * nb + blk]        row scales (sa32: as binary32, where `fast` allows)
 //   sb[blk * C + c]         panel scales
 //   fast[blk]               binary32 route exact for this block (float tiles only)
-//   acc[r * C + c]          the binary32 accumulators (written)
+//   acc[r * C + c]          the binary32 accumulators, read and written
+// The loops add the terms of blocks blk0..blk1-1 into acc, in order.
 template <class T>
 struct bs_tile {
   const T* a;
   std::size_t lda;
   const T* b;
   std::size_t K, k, nb;
+  std::size_t blk0, blk1;
   const double* sa;
   const double* sb;
   const float* sa32;

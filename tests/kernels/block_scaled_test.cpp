@@ -276,6 +276,51 @@ TEST_CASE("fast path = reference, bit for bit, ragged shapes, 1 and 2 threads") 
   }
 }
 
+TEST_CASE("MXFP8 E5M2: binary64 block dots where they are exact, the exact term elsewhere") {
+  // Block dots of E5M2 elements may need 69 bits: 57344 * 57344 + 2^-16 * 2^-16. Rows and
+  // columns with such extremes in some blocks, the rest N(0,1): the checked path must send those
+  // tile blocks through the exact term and the others through binary64, with the same bits.
+  std::mt19937_64 g(8);
+  const block_spec s = block_formats::mxfp8_e5m2;
+  const std::size_t M = 11, N = 19, K = 150;
+  std::normal_distribution<double> nd;
+  std::vector<double> a(M * K), b(K * N);
+  for (double& x : a) x = nd(g);
+  for (double& x : b) x = nd(g);
+  // Every third row of A and fourth column of B: zero but for (1000, 2^-20, +-1000) in block 1,
+  // scale 2^-6, elements (57344 saturated, 2^-14, +-57344). Their block dot is 57344^2 + 2^-28
+  // - 57344^2 = 2^-28 exactly (binary64 in this order: 0), so output (0, 0) is 2^-28 * 2^-12.
+  for (std::size_t i = 0; i < M; i += 3) {
+    for (std::size_t t = 0; t < K; ++t) a[i * K + t] = 0;
+    a[i * K + 40] = 1000.0;
+    a[i * K + 41] = 0x1p-20;
+    a[i * K + 42] = 1000.0;
+  }
+  for (std::size_t j = 0; j < N; j += 4) {
+    for (std::size_t t = 0; t < K; ++t) b[t * N + j] = 0;
+    b[40 * N + j] = 1000.0;
+    b[41 * N + j] = 0x1p-20;
+    b[42 * N + j] = -1000.0;
+  }
+  const block_matrix A = quantize_operand(a.data(), M, K, s, true);
+  const block_matrix B = quantize_operand(b.data(), K, N, s, false);
+  const accumulation_model m =
+      models::sequential(formats::binary32, rounding::nearest_even, formats::binary32);
+  REQUIRE(block_fast_path_name(m, A, B) == "block-f64-checked");
+  REQUIRE(A.element(0, 41) == 0x1p-14);
+  REQUIRE(B.element(0, 41) == 0x1p-14);
+  std::vector<double> r(M * N), f1(M * N), f2(M * N);
+  reference_block_gemm(m, A, B, r.data(), N);
+  block_gemm(m, A, B, f1.data(), N, tensor_scale_rule::binary32_alpha, {1});
+  block_gemm(m, A, B, f2.data(), N, tensor_scale_rule::binary32_alpha, {2});
+  CHECK(r[0] == 0x1p-40);
+  for (std::size_t t = 0; t < M * N; ++t) {
+    CHECK_MESSAGE(same(r[t], f1[t]), t, " ref ", reference::to_hex(r[t]), " fast ",
+                  reference::to_hex(f1[t]));
+    CHECK(same(r[t], f2[t]));
+  }
+}
+
 TEST_CASE("fast path choice") {
   std::mt19937_64 g(5);
   const accumulation_model m = models::sequential(formats::binary32);
@@ -287,7 +332,7 @@ TEST_CASE("fast path choice") {
     return block_fast_path_name(m, A, B);
   };
   CHECK(path("mxfp8_e4m3") == "block-f64");
-  CHECK(path("mxfp8_e5m2") == "generic");
+  CHECK(path("mxfp8_e5m2") == "block-f64-checked");
   CHECK(path("mxfp6_e3m2") == "block-f32");
   CHECK(path("mxfp6_e2m3") == "block-f32");
   CHECK(path("mxfp4_e2m1") == "block-f32");
