@@ -181,8 +181,11 @@ double reference_block_dot(const accumulation_model& m, const block_matrix& x,
 //                where T_b is a binary32 value, else TwoSum in binary64, rounding to odd, and
 //                one rounding to binary32 (Boldo & Melquiond 2008)
 //   "block-f64"  the same with binary64 block dots (MXFP8 E4M3), 4 x 8 tiles, always TwoSum
-//   "generic"    the definition per output (other models; MXFP8 E5M2, whose block dots need
-//                69 bits), OpenMP over rows
+//   "block-f64-checked"  MXFP8 E5M2, whose block dots may need 69 bits: block-f64 for the tile
+//                blocks whose elements' bit exponents keep every partial sum exact in binary64
+//                (checked per tile and block), the definition's step on the exact term for the
+//                others
+//   "generic"    the definition per output (other models), OpenMP over rows
 void block_gemm(const accumulation_model& m, const block_matrix& A, const block_matrix& B,
                 double* C, std::size_t ldc,
                 tensor_scale_rule rule = tensor_scale_rule::binary32_alpha,
