@@ -628,44 +628,51 @@ void run_tiled(const accumulation_model& m, const block_matrix& A, const block_m
   const epilogue out{m, alpha, identity, product, N};
   const auto& loops = bs_loops();
   const std::size_t tiles = mt * np;
+  // K is cut into chunks of about 256 elements so that a panel's chunk stays in L1 while the
+  // row tiles pass; each tile's accumulators carry over from chunk to chunk (in order: a barrier
+  // ends every chunk), and each output belongs to one task per chunk.
+  const std::size_t chunk = std::max<std::size_t>(1, 256 / std::max<std::size_t>(k, 1));
+  std::vector<float> accs(tiles * bs_rows * Cw, 0.0f);
 #pragma omp parallel num_threads(threads)
   {
     std::vector<unsigned char> fast(nb, 0);
-    float acc[bs_rows * Cw];
+    for (std::size_t c0 = 0; c0 < nb; c0 += chunk) {
+      const std::size_t c1 = std::min(nb, c0 + chunk);
 #pragma omp for schedule(dynamic, 1)
-    for (std::size_t tile = 0; tile < tiles; ++tile) {
-      const std::size_t p = tile / mt, it = tile % mt;  // row tiles inner: the B panel stays hot
-      if (float_route)
-        for (std::size_t blk = 0; blk < nb; ++blk) {
-          const int lo = alo[it * nb + blk] + blo[p * nb + blk];
-          const int hi = ahi[it * nb + blk] + bhi[p * nb + blk];
-          fast[blk] = lo >= lo_min && hi <= hi_max;
+      for (std::size_t tile = 0; tile < tiles; ++tile) {
+        const std::size_t p = tile / mt, it = tile % mt;  // row tiles inner: the panel stays hot
+        float* acc = accs.data() + tile * bs_rows * Cw;
+        if (float_route)
+          for (std::size_t blk = c0; blk < c1; ++blk) {
+            const int lo = alo[it * nb + blk] + blo[p * nb + blk];
+            const int hi = ahi[it * nb + blk] + bhi[p * nb + blk];
+            fast[blk] = lo >= lo_min && hi <= hi_max;
+          }
+        detail::bs_tile<T> t{a.data() + it * bs_rows * K,
+                             K,
+                             b.data() + p * K * Cw,
+                             K,
+                             k,
+                             nb,
+                             c0,
+                             c1,
+                             sa.data() + it * bs_rows * nb,
+                             sb.data() + p * nb * Cw,
+                             float_route ? sa32.data() + it * bs_rows * nb : nullptr,
+                             float_route ? sb32.data() + p * nb * Cw : nullptr,
+                             float_route ? fast.data() : nullptr,
+                             acc};
+        auto tile_loop = [&] {
+          if constexpr (sizeof(T) == 4)
+            loops.f32(t);
+          else
+            loops.f64(t);
+        };
+        if (!checked) {
+          tile_loop();
+          continue;
         }
-      detail::bs_tile<T> t{a.data() + it * bs_rows * K,
-                           K,
-                           b.data() + p * K * Cw,
-                           K,
-                           k,
-                           nb,
-                           0,
-                           nb,
-                           sa.data() + it * bs_rows * nb,
-                           sb.data() + p * nb * Cw,
-                           float_route ? sa32.data() + it * bs_rows * nb : nullptr,
-                           float_route ? sb32.data() + p * nb * Cw : nullptr,
-                           float_route ? fast.data() : nullptr,
-                           acc};
-      std::fill(acc, acc + bs_rows * Cw, 0.0f);
-      auto tile_loop = [&] {
-        if constexpr (sizeof(T) == 4)
-          loops.f32(t);
-        else
-          loops.f64(t);
-      };
-      if (!checked) {
-        tile_loop();
-      } else {
-        for (std::size_t blk = 0; blk < nb;) {
+        for (std::size_t blk = c0; blk < c1;) {
           auto exact_enough = [&](std::size_t x) {
             const int top = ehi_a[it * nb + x] + ehi_b[p * nb + x];
             const int low = elo_a[it * nb + x] + elo_b[p * nb + x];
@@ -673,7 +680,7 @@ void run_tiled(const accumulation_model& m, const block_matrix& A, const block_m
           };
           if (exact_enough(blk)) {  // a run of such blocks through the tile loop
             std::size_t end = blk + 1;
-            while (end < nb && exact_enough(end)) ++end;
+            while (end < c1 && exact_enough(end)) ++end;
             t.blk0 = blk;
             t.blk1 = end;
             tile_loop();
@@ -695,6 +702,11 @@ void run_tiled(const accumulation_model& m, const block_matrix& A, const block_m
           ++blk;
         }
       }
+    }
+#pragma omp for schedule(static)
+    for (std::size_t tile = 0; tile < tiles; ++tile) {
+      const std::size_t p = tile / mt, it = tile % mt;
+      const float* acc = accs.data() + tile * bs_rows * Cw;
       for (int r = 0; r < bs_rows; ++r) {
         const std::size_t i = it * bs_rows + r;
         if (i >= M) break;
