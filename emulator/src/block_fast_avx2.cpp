@@ -1,3 +1,448 @@
 // The AVX2 build of the block RNE twin (block_fast.inc), chosen at run time.
 #define LOWP_FAST_NS avx2
 #include "block_fast.inc"
+
+// The fused binary32 kernels (block_fast.hpp), AVX2 intrinsics; no lowp header (see
+// block_fast.inc). Everything they compute is exact: element rounding works on the integer
+// significand of v (never on a rounded quotient), NVFP4 places |v| among exact products
+// grid * s_b * s_t by comparisons, and what cannot be decided exactly goes back to block.cpp.
+#include <immintrin.h>
+
+namespace lowp::detail::avx2 {
+
+namespace {
+
+constexpr std::uint64_t golden = 0x9e3779b97f4a7c15ULL;  // random_stream's index multiplier
+
+// Returns a * C mod 2^64 lane by lane (AVX2 has no 64-bit multiply): lo*lo + (hi*lo + lo*hi)
+// << 32.
+inline __m256i mul64(__m256i a, __m256i c_lo, __m256i c_hi) {
+  const __m256i lo = _mm256_mul_epu32(a, c_lo);
+  const __m256i t1 = _mm256_mul_epu32(_mm256_srli_epi64(a, 32), c_lo);
+  const __m256i t2 = _mm256_mul_epu32(a, c_hi);
+  return _mm256_add_epi64(lo, _mm256_slli_epi64(_mm256_add_epi64(t1, t2), 32));
+}
+
+// Returns lowp::mix64 of four lanes.
+inline __m256i mix64v(__m256i z) {
+  const __m256i c1_lo = _mm256_set1_epi64x(0x1ce4e5b9LL), c1_hi = _mm256_set1_epi64x(0xbf58476dLL);
+  const __m256i c2_lo = _mm256_set1_epi64x(0x133111ebLL), c2_hi = _mm256_set1_epi64x(0x94d049bbLL);
+  z = _mm256_xor_si256(z, _mm256_srli_epi64(z, 30));
+  z = mul64(z, c1_lo, c1_hi);
+  z = _mm256_xor_si256(z, _mm256_srli_epi64(z, 27));
+  z = mul64(z, c2_lo, c2_hi);
+  return _mm256_xor_si256(z, _mm256_srli_epi64(z, 31));
+}
+
+// Returns the top 32 bits of the random words of 8 consecutive elements (lanes of a: elements
+// 0..3, of b: 4..7) in element order.
+inline __m256i top32(__m256i a, __m256i b) {
+  const __m256 s = _mm256_shuffle_ps(_mm256_castsi256_ps(a), _mm256_castsi256_ps(b), 0xDD);
+  return _mm256_permute4x64_epi64(_mm256_castps_si256(s), 0xD8);
+}
+
+// The random-word counters z = key + (i + 1) * golden of elements index0 .. index0 + 7.
+struct random_lanes {
+  __m256i a, b;
+  __m256i step;
+  random_lanes(std::uint64_t key, std::uint64_t index0) {
+    const std::uint64_t z0 = key + (index0 + 1) * golden;
+    a = _mm256_set_epi64x(static_cast<long long>(z0 + 3 * golden),
+                          static_cast<long long>(z0 + 2 * golden),
+                          static_cast<long long>(z0 + golden), static_cast<long long>(z0));
+    b = _mm256_add_epi64(a, _mm256_set1_epi64x(static_cast<long long>(4 * golden)));
+    step = _mm256_set1_epi64x(static_cast<long long>(8 * golden));
+  }
+  // Returns the top 32 bits of the next 8 words and advances by 8 elements.
+  __m256i next() {
+    const __m256i r = top32(mix64v(a), mix64v(b));
+    a = _mm256_add_epi64(a, step);
+    b = _mm256_add_epi64(b, step);
+    return r;
+  }
+};
+
+inline std::uint32_t hmax_epu32(__m256i v) {
+  v = _mm256_max_epu32(v, _mm256_permute2x128_si256(v, v, 1));
+  v = _mm256_max_epu32(v, _mm256_shuffle_epi32(v, 0x4E));
+  v = _mm256_max_epu32(v, _mm256_shuffle_epi32(v, 0xB1));
+  return static_cast<std::uint32_t>(_mm256_cvtsi256_si32(v));
+}
+
+inline std::uint64_t hsum_epi32(__m256i v) {
+  alignas(32) std::int32_t t[8];
+  _mm256_store_si256(reinterpret_cast<__m256i*>(t), v);
+  std::int64_t s = 0;
+  for (int j = 0; j < 8; ++j) s += t[j];
+  return static_cast<std::uint64_t>(-s);  // the lanes hold minus the counts
+}
+
+inline float f32(std::uint32_t u) {
+  float f;
+  std::memcpy(&f, &u, 4);
+  return f;
+}
+inline std::uint32_t bits32(float f) {
+  std::uint32_t u;
+  std::memcpy(&u, &f, 4);
+  return u;
+}
+inline double f64(std::uint64_t u) {
+  double f;
+  std::memcpy(&f, &u, 8);
+  return f;
+}
+inline std::uint64_t bits64(double f) {
+  std::uint64_t u;
+  std::memcpy(&u, &f, 8);
+  return u;
+}
+
+// Returns max |v| over one block as binary32 bits of |v| (NaN and inf on top).
+inline std::uint32_t block_umax(const float* src, std::size_t len) {
+  const __m256i abs_mask = _mm256_set1_epi32(0x7fffffff);
+  __m256i m = _mm256_setzero_si256();
+  for (std::size_t j = 0; j < len; j += 8)
+    m = _mm256_max_epu32(
+        m, _mm256_and_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + j)), abs_mask));
+  return hmax_epu32(m);
+}
+
+// Per-call counters, as minus counts in 8 lanes (masks are -1).
+struct lane_counts {
+  __m256i clipped = _mm256_setzero_si256(), over = _mm256_setzero_si256(),
+          flushed = _mm256_setzero_si256();
+  void add_to(fused_counts& c, const fused_params& p) const {
+    const std::uint64_t o = hsum_epi32(over);
+    c.clipped += hsum_epi32(clipped);
+    c.flushed += hsum_epi32(flushed);
+    if (p.over_saturated) c.saturated += o;
+    if (p.over_nan) c.nan += o;
+  }
+};
+
+// Writes the sign-carrying result of 8 elements: `mag` the rounded magnitudes (binary32 bits),
+// r0 where the element rounded to zero, over where it overflowed; returns the value bits.
+inline __m256 signed_result(__m256i mag, __m256i sign, __m256i r0, __m256i over,
+                            const fused_params& p) {
+  const __m256i keep = _mm256_or_si256(_mm256_xor_si256(r0, _mm256_set1_epi32(-1)),
+                                       _mm256_set1_epi32(static_cast<int>(p.keep_zero_sign)));
+  const __m256 val = _mm256_castsi256_ps(_mm256_or_si256(mag, _mm256_and_si256(sign, keep)));
+  const __m256 ob = _mm256_blendv_ps(_mm256_castsi256_ps(_mm256_set1_epi32(static_cast<int>(p.over_pos))),
+                                     _mm256_castsi256_ps(_mm256_set1_epi32(static_cast<int>(p.over_neg))),
+                                     _mm256_castsi256_ps(sign));
+  return _mm256_blendv_ps(val, ob, _mm256_castsi256_ps(over));
+}
+
+// Records the lanes of `fb` (a lane mask) as element offsets base + lane.
+inline void record(__m256i fb, std::size_t base, std::uint32_t* fb_elems, std::size_t& n_fb) {
+  unsigned m = static_cast<unsigned>(_mm256_movemask_ps(_mm256_castsi256_ps(fb)));
+  while (m) {
+    const int lane = __builtin_ctz(m);
+    fb_elems[n_fb++] = static_cast<std::uint32_t>(base + static_cast<std::size_t>(lane));
+    m &= m - 1;
+  }
+}
+
+// MX elements of one block with scale 2^e. For |v| = sig * 2^(E - 23) (binary32 normal) and
+// y = |v| / 2^e with exponent Ey = E - e, the element quantum is 2^qe, qe = clamp(Ey, emin,
+// emax + 1) - m, so sig splits at `shift` = qe - Ey + 23 bits: kept = sig >> shift, and the
+// fraction's first 32 bits fh = sig << (32 - shift) (all of it while shift <= 32: sig has 24
+// bits). Nearest-even steps up when fh > 1/2, or = 1/2 with kept odd (shift > 32: the fraction
+// is below 2^-8, kept = fh = 0, right). Stochastic steps up when (R >> drop) < (frac64 >> drop);
+// with frac64 = fh * 2^32 that is (Rh >> s2) < (fh >> s2), Rh the top 32 bits of R and s2 =
+// max(drop - 32, 0); lanes with shift > 32 (fraction bits beyond fh), binary32 subnormal inputs
+// and shift < 1 go back to block.cpp. The element is (kept + up) * 2^qe, exact in binary32, and
+// the dequantized value its product with 2^e rounded once to binary32 (as binary64 then binary32
+// would: the binary64 product is exact).
+template <bool SR>
+inline void mx_block(const float* src, float* dst, std::size_t len, int e, std::size_t base,
+                     const fused_params& p, lane_counts& k, random_lanes& rnd,
+                     std::uint32_t* fb_elems, std::size_t& n_fb) {
+  const __m256i zero = _mm256_setzero_si256();
+  const __m256i abs_mask = _mm256_set1_epi32(0x7fffffff), sign_mask = _mm256_set1_epi32(INT32_MIN);
+  const __m256i mant = _mm256_set1_epi32(0x7fffff), impl = _mm256_set1_epi32(0x800000);
+  const __m256i v_emin = _mm256_set1_epi32(p.emin), v_emax1 = _mm256_set1_epi32(p.emax + 1);
+  const __m256i v_m = _mm256_set1_epi32(p.m), v_bias_e = _mm256_set1_epi32(127 + e);
+  const __m256i c23 = _mm256_set1_epi32(23), c32 = _mm256_set1_epi32(32), c127 = _mm256_set1_epi32(127);
+  const __m256i one = _mm256_set1_epi32(1);
+  const __m256 v_largest = _mm256_set1_ps(p.largest);
+  const float sc = f32(static_cast<std::uint32_t>(127 + e) << 23);
+  const __m256 v_sc = _mm256_set1_ps(sc);
+  const __m256i v_clip = _mm256_set1_epi32(static_cast<int>(bits32(p.largest * sc)));
+  const __m128i s2 = _mm_cvtsi32_si128(p.drop > 32 ? p.drop - 32 : 0);
+  for (std::size_t j = 0; j < len; j += 8) {
+    const __m256i u = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + j));
+    const __m256i ua = _mm256_and_si256(u, abs_mask);
+    const __m256i sign = _mm256_and_si256(u, sign_mask);
+    const __m256i field = _mm256_srli_epi32(ua, 23);
+    const __m256i ey = _mm256_sub_epi32(field, v_bias_e);
+    const __m256i qe = _mm256_sub_epi32(_mm256_min_epi32(_mm256_max_epi32(ey, v_emin), v_emax1), v_m);
+    const __m256i shift = _mm256_add_epi32(_mm256_sub_epi32(qe, ey), c23);
+    const __m256i fz = _mm256_cmpeq_epi32(field, zero);
+    const __m256i is0 = _mm256_cmpeq_epi32(ua, zero);
+    const __m256i sig = _mm256_andnot_si256(fz, _mm256_or_si256(_mm256_and_si256(ua, mant), impl));
+    const __m256i kept = _mm256_srlv_epi32(sig, shift);
+    const __m256i fh = _mm256_sllv_epi32(sig, _mm256_sub_epi32(c32, shift));
+    __m256i fb = _mm256_or_si256(fz, _mm256_cmpgt_epi32(one, shift));
+    __m256i up;
+    if constexpr (SR) {
+      fb = _mm256_or_si256(fb, _mm256_cmpgt_epi32(shift, c32));
+      const __m256i rh = rnd.next();
+      const __m256i x = _mm256_xor_si256(_mm256_srl_epi32(rh, s2), sign_mask);
+      const __m256i y = _mm256_xor_si256(_mm256_srl_epi32(fh, s2), sign_mask);
+      up = _mm256_cmpgt_epi32(y, x);
+    } else {
+      const __m256i above = _mm256_cmpgt_epi32(_mm256_xor_si256(fh, sign_mask), zero);
+      const __m256i odd = _mm256_srai_epi32(_mm256_slli_epi32(kept, 31), 31);
+      up = _mm256_or_si256(above, _mm256_and_si256(_mm256_cmpeq_epi32(fh, sign_mask), odd));
+    }
+    fb = _mm256_andnot_si256(is0, fb);
+    const __m256i r = _mm256_sub_epi32(kept, up);
+    const __m256 elem = _mm256_mul_ps(_mm256_cvtepi32_ps(r),
+                                      _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(qe, c127), 23)));
+    const __m256i over = _mm256_castps_si256(_mm256_cmp_ps(elem, v_largest, _CMP_GT_OQ));
+    const __m256i r0 = _mm256_cmpeq_epi32(r, zero);
+    const __m256 val = signed_result(_mm256_castps_si256(elem), sign, r0, over, p);
+    _mm256_storeu_ps(dst + j, _mm256_mul_ps(val, v_sc));
+    const __m256i ok = _mm256_xor_si256(fb, _mm256_set1_epi32(-1));
+    k.clipped = _mm256_add_epi32(k.clipped, _mm256_and_si256(ok, _mm256_cmpgt_epi32(ua, v_clip)));
+    k.over = _mm256_add_epi32(k.over, _mm256_and_si256(ok, over));
+    k.flushed = _mm256_add_epi32(k.flushed, _mm256_and_si256(ok, _mm256_andnot_si256(is0, r0)));
+    if (!_mm256_testz_si256(fb, fb)) record(fb, base + j, fb_elems, n_fb);
+  }
+}
+
+template <bool SR>
+void mx_run(const float* in, float* out, std::size_t nblocks, std::size_t len,
+            std::uint64_t index0, const fused_params& p, fused_counts& c, int* exps,
+            std::uint32_t* fb_elems, std::size_t& n_fb) {
+  lane_counts k;
+  random_lanes rnd(p.key, index0);
+  for (std::size_t b = 0; b < nblocks; ++b) {
+    const float* src = in + b * len;
+    const std::uint32_t umax = block_umax(src, len);
+    const int field = static_cast<int>(umax >> 23);
+    int e = fused_fallback_block;
+    // NaN / inf, all-zero and binary32-subnormal maxima: the scalar quantizer.
+    if (umax < 0x7f800000u && field != 0) {
+      const int ea = field - 126;  // amax = ma * 2^ea, ma in [0.5, 1) (frexp)
+      e = p.ceil_rule ? ea - p.largest_exp + ((umax & 0x7fffffu) > p.largest_mant ? 1 : 0)
+                      : (ea - 1) - p.emax;
+      e = e < p.range_lo ? p.range_lo : (e > p.range_hi ? p.range_hi : e);
+      if (e < -126 || e > 126) e = fused_fallback_block;  // 2^e and 2^-e binary32 normals
+    }
+    exps[b] = e;
+    if (e == fused_fallback_block) {
+      if constexpr (SR) {  // keep the random lanes in step
+        for (std::size_t j = 0; j < len; j += 8) {
+          rnd.a = _mm256_add_epi64(rnd.a, rnd.step);
+          rnd.b = _mm256_add_epi64(rnd.b, rnd.step);
+        }
+      }
+      continue;
+    }
+    mx_block<SR>(src, out + b * len, len, e, b * len, p, k, rnd, fb_elems, n_fb);
+    c.blocks += 1;
+    c.elements += len;
+  }
+  k.add_to(c, p);
+}
+
+// Returns RD (down) or RU (up) of the four binary64 x as binary32, and their tie mask (x exactly
+// a binary32) in `exact`.
+inline __m128 to_f32_directed(__m256d x, bool down, __m128& exact) {
+  const __m128 f = _mm256_cvtpd_ps(x);  // nearest-even
+  const __m256d back = _mm256_cvtps_pd(f);
+  const __m256i narrow = _mm256_setr_epi32(0, 2, 4, 6, 0, 2, 4, 6);
+  auto to128 = [&](__m256d m) {
+    return _mm256_castsi256_si128(_mm256_permutevar8x32_epi32(_mm256_castpd_si256(m), narrow));
+  };
+  const __m128i eq = to128(_mm256_cmp_pd(back, x, _CMP_EQ_OQ));
+  exact = _mm_castsi128_ps(eq);
+  // RD: one binary32 ulp down where f > x (f > 0 there); RU: one up where f < x (f >= 0, finite).
+  const __m128i fix = down ? to128(_mm256_cmp_pd(back, x, _CMP_GT_OQ))
+                           : _mm_sub_epi32(_mm_setzero_si128(), to128(_mm256_cmp_pd(back, x, _CMP_LT_OQ)));
+  return _mm_castsi128_ps(_mm_add_epi32(_mm_castps_si128(f), fix));
+}
+
+// NVFP4's block scale s_b = E4M3_RNE_sat(amax / t), from q = RN(amax / t): a binary64 rounding
+// cannot move q across an E4M3 grid point or midpoint, so q rounds as the exact quotient does
+// unless q is itself a midpoint (then 0 is returned: the scalar quantizer decides). Rounding is
+// (q + s) - s with s = 1.5 * 2^(qe + 52), qe = max(E, -6) - 3 the E4M3 quantum of q. Also 0
+// when s_b is 0 (the scalar quantizer's zero scale).
+inline double nv_scale(double amax, double t) {
+  const double q = amax / t;
+  const int E = static_cast<int>(bits64(q) >> 52) - 1023;  // q is a positive binary64 normal
+  if (E >= 9) return 448;                                   // q >= 512: saturates
+  const int qe = (E < -6 ? -6 : E) - 3;
+  const double s = f64((static_cast<std::uint64_t>(qe + 52 + 1023) << 52) | (std::uint64_t{1} << 51));
+  const double r = (q + s) - s;
+  const double half = f64(static_cast<std::uint64_t>(qe - 1 + 1023) << 52);
+  if (r - q == half || q - r == half) return 0;
+  return r > 448 ? 448 : r;
+}
+
+// NVFP4 elements of one block with divisor d = s_b * s_t (exact in binary64), by comparisons of
+// |v| with exact products c * d. For binary32 a and any real x: a > x iff a > RD32(x), and a >= x
+// iff a >= RU32(x); a == x only where x is a binary32.
+//   nearest-even: idx = #{j : a > mu_j d} over the midpoints mu_j of E2M1 (0.25 .. 5, and 7 =
+//   the midpoint between 6 and 8); a tie a == mu_idx d goes to the even index; idx 8 overflows.
+//   stochastic: k = #{j >= 1 : a >= g_j d} (g = 0, .5, 1, 1.5, 2, 3, 4, 6; a >= 8d overflows),
+//   and the exact fraction f = (a - g_k d) / (h_k d), h_k = g_{k+1} - g_k, steps up when
+//   T = ((R >> drop) + 1) 2^(drop-64) <= f. f~ = (a - RN32(g_k d)) * RN32(1 / (h_k d)) in
+//   binary32 is within 6.1 * 2^-24 of f (g_k <= 3 h_k; f < 1; d in [2^-90, 2^90] keeps every
+//   value normal), T~ from R's top 24 bits within 2^-23 of T, so T~ + 2^-19 <= f~ proves up,
+//   T~ >= f~ + 2^-19 proves down, and anything between goes back to block.cpp.
+template <bool SR>
+inline bool nv_block(const float* src, float* dst, std::size_t len, double sb, std::size_t base,
+                     const fused_params& p, lane_counts& k, random_lanes& rnd,
+                     std::uint32_t* fb_elems, std::size_t& n_fb) {
+  const double d = sb * static_cast<double>(p.s_t);
+  if (SR && (d < 0x1p-90 || d > 0x1p90)) return false;
+  const __m256i zero = _mm256_setzero_si256();
+  const __m256i abs_mask = _mm256_set1_epi32(0x7fffffff), sign_mask = _mm256_set1_epi32(INT32_MIN);
+  const __m256 grid = _mm256_setr_ps(0, 0.5f, 1, 1.5f, 2, 3, 4, 6);
+  const __m256d dv = _mm256_set1_pd(d);
+  __m128 ex_lo, ex_hi;
+  alignas(32) float th[8];
+  __m256 tie = _mm256_setzero_ps(), gtab = tie, itab = tie;
+  __m128 unused;
+  const __m256 clip = _mm256_set1_ps(
+      _mm_cvtss_f32(to_f32_directed(_mm256_set1_pd(6 * d), true, unused)));
+  if constexpr (!SR) {
+    const __m256d mu_lo = _mm256_setr_pd(0.25, 0.75, 1.25, 1.75), mu_hi = _mm256_setr_pd(2.5, 3.5, 5, 7);
+    const __m128 lo = to_f32_directed(_mm256_mul_pd(mu_lo, dv), true, ex_lo);
+    const __m128 hi = to_f32_directed(_mm256_mul_pd(mu_hi, dv), true, ex_hi);
+    const __m256 t = _mm256_set_m128(hi, lo);
+    _mm256_store_ps(th, t);
+    tie = _mm256_blendv_ps(_mm256_set1_ps(__builtin_nanf("")), t, _mm256_set_m128(ex_hi, ex_lo));
+  } else {
+    const __m256d g_lo = _mm256_setr_pd(8, 0.5, 1, 1.5), g_hi = _mm256_setr_pd(2, 3, 4, 6);
+    // th[0] = RU(8d) (overflow), th[j] = RU(g_j d) for j = 1..7.
+    const __m128 lo = to_f32_directed(_mm256_mul_pd(g_lo, dv), false, ex_lo);
+    const __m128 hi = to_f32_directed(_mm256_mul_pd(g_hi, dv), false, ex_hi);
+    _mm256_store_ps(th, _mm256_set_m128(hi, lo));
+    const __m256d gk_lo = _mm256_setr_pd(0, 0.5, 1, 1.5);
+    gtab = _mm256_set_m128(_mm256_cvtpd_ps(_mm256_mul_pd(g_hi, dv)), _mm256_cvtpd_ps(_mm256_mul_pd(gk_lo, dv)));
+    const __m256d inv = _mm256_set1_pd(1 / d);  // 1 / (h_k d) = (1 / d) / h_k, h_k exact powers of 2
+    const __m256d ih_lo = _mm256_setr_pd(2, 2, 2, 2), ih_hi = _mm256_setr_pd(1, 1, 0.5, 0.5);
+    itab = _mm256_set_m128(_mm256_cvtpd_ps(_mm256_mul_pd(ih_hi, inv)), _mm256_cvtpd_ps(_mm256_mul_pd(ih_lo, inv)));
+  }
+  const __m256 sbv = _mm256_set1_ps(static_cast<float>(sb)), stv = _mm256_set1_ps(p.s_t);
+  const int drop = p.drop;
+  const __m256i rmask = _mm256_set1_epi32(drop > 40 ? static_cast<int>(~((1u << (drop - 40)) - 1)) : -1);
+  const __m256 inc = _mm256_set1_ps(f32(static_cast<std::uint32_t>(drop - 64 + 127) << 23));
+  const __m256 two_m24 = _mm256_set1_ps(0x1p-24f), margin = _mm256_set1_ps(0x1p-19f);
+  for (std::size_t j = 0; j < len; j += 8) {
+    const __m256i u = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + j));
+    const __m256i ua = _mm256_and_si256(u, abs_mask);
+    const __m256i sign = _mm256_and_si256(u, sign_mask);
+    const __m256 a = _mm256_castsi256_ps(ua);
+    const __m256i is0 = _mm256_cmpeq_epi32(ua, zero);
+    __m256i idx = zero, over, fb = zero;
+    if constexpr (!SR) {
+      for (int t = 0; t < 8; ++t)
+        idx = _mm256_sub_epi32(idx, _mm256_castps_si256(_mm256_cmp_ps(a, _mm256_set1_ps(th[t]), _CMP_GT_OQ)));
+      const __m256i at_tie = _mm256_castps_si256(_mm256_cmp_ps(a, _mm256_permutevar8x32_ps(tie, idx), _CMP_EQ_OQ));
+      const __m256i odd = _mm256_srai_epi32(_mm256_slli_epi32(idx, 31), 31);
+      idx = _mm256_sub_epi32(idx, _mm256_and_si256(at_tie, odd));
+      over = _mm256_cmpgt_epi32(idx, _mm256_set1_epi32(7));
+    } else {
+      for (int t = 1; t < 8; ++t)
+        idx = _mm256_sub_epi32(idx, _mm256_castps_si256(_mm256_cmp_ps(a, _mm256_set1_ps(th[t]), _CMP_GE_OQ)));
+      const __m256i over8 = _mm256_castps_si256(_mm256_cmp_ps(a, _mm256_set1_ps(th[0]), _CMP_GE_OQ));
+      const __m256 f = _mm256_mul_ps(_mm256_sub_ps(a, _mm256_permutevar8x32_ps(gtab, idx)),
+                                     _mm256_permutevar8x32_ps(itab, idx));
+      const __m256i r24 = _mm256_and_si256(_mm256_srli_epi32(rnd.next(), 8), rmask);
+      const __m256 t = _mm256_add_ps(_mm256_mul_ps(_mm256_cvtepi32_ps(r24), two_m24), inc);
+      const __m256i upm = _mm256_castps_si256(_mm256_cmp_ps(_mm256_add_ps(t, margin), f, _CMP_LE_OQ));
+      const __m256i downm = _mm256_castps_si256(_mm256_cmp_ps(t, _mm256_add_ps(f, margin), _CMP_GE_OQ));
+      const __m256i settled = _mm256_or_si256(_mm256_or_si256(upm, downm), _mm256_or_si256(is0, over8));
+      fb = _mm256_xor_si256(settled, _mm256_set1_epi32(-1));
+      idx = _mm256_sub_epi32(idx, _mm256_andnot_si256(is0, upm));
+      over = _mm256_or_si256(over8, _mm256_cmpgt_epi32(idx, _mm256_set1_epi32(7)));
+    }
+    const __m256i r0 = _mm256_cmpeq_epi32(idx, zero);
+    const __m256 val = signed_result(_mm256_castps_si256(_mm256_permutevar8x32_ps(grid, idx)), sign, r0, over, p);
+    _mm256_storeu_ps(dst + j, _mm256_mul_ps(_mm256_mul_ps(val, sbv), stv));
+    const __m256i ok = _mm256_xor_si256(fb, _mm256_set1_epi32(-1));
+    k.clipped = _mm256_add_epi32(k.clipped, _mm256_and_si256(ok, _mm256_castps_si256(_mm256_cmp_ps(a, clip, _CMP_GT_OQ))));
+    k.over = _mm256_add_epi32(k.over, _mm256_and_si256(ok, over));
+    k.flushed = _mm256_add_epi32(k.flushed, _mm256_and_si256(ok, _mm256_andnot_si256(is0, r0)));
+    if constexpr (SR)
+      if (!_mm256_testz_si256(fb, fb)) record(fb, base + j, fb_elems, n_fb);
+  }
+  return true;
+}
+
+template <bool SR>
+void nv_run(const float* in, float* out, std::size_t nblocks, std::size_t len,
+            std::uint64_t index0, const fused_params& p, fused_counts& c, float* sbs,
+            std::uint32_t* fb_elems, std::size_t& n_fb) {
+  lane_counts k;
+  random_lanes rnd(p.key, index0);
+  for (std::size_t b = 0; b < nblocks; ++b) {
+    const float* src = in + b * len;
+    const std::uint32_t umax = block_umax(src, len);
+    double sb = 0;
+    if (umax < 0x7f800000u && umax != 0) sb = nv_scale(static_cast<double>(f32(umax)), p.t);
+    const std::size_t n_before = n_fb;
+    const bool done = sb != 0 && nv_block<SR>(src, out + b * len, len, sb, b * len, p, k, rnd, fb_elems, n_fb);
+    if (!done) {
+      n_fb = n_before;
+      sbs[b] = 0;
+      if constexpr (SR) {
+        for (std::size_t j = 0; j < len; j += 8) {
+          rnd.a = _mm256_add_epi64(rnd.a, rnd.step);
+          rnd.b = _mm256_add_epi64(rnd.b, rnd.step);
+        }
+      }
+      continue;
+    }
+    sbs[b] = static_cast<float>(sb);
+    c.blocks += 1;
+    c.elements += len;
+  }
+  k.add_to(c, p);
+}
+
+}  // namespace
+
+void mx_fused(const float* in, float* out, std::size_t nblocks, std::size_t len,
+              std::uint64_t index0, const fused_params& p, fused_counts& c, int* exps,
+              std::uint32_t* fb_elems, std::size_t& n_fb) {
+  if (p.stochastic)
+    mx_run<true>(in, out, nblocks, len, index0, p, c, exps, fb_elems, n_fb);
+  else
+    mx_run<false>(in, out, nblocks, len, index0, p, c, exps, fb_elems, n_fb);
+}
+
+void nvfp4_fused(const float* in, float* out, std::size_t nblocks, std::size_t len,
+                 std::uint64_t index0, const fused_params& p, fused_counts& c, float* sbs,
+                 std::uint32_t* fb_elems, std::size_t& n_fb) {
+  if (p.stochastic)
+    nv_run<true>(in, out, nblocks, len, index0, p, c, sbs, fb_elems, n_fb);
+  else
+    nv_run<false>(in, out, nblocks, len, index0, p, c, sbs, fb_elems, n_fb);
+}
+
+float finite_amax(const float* x, std::size_t n) {
+  const __m256i abs_mask = _mm256_set1_epi32(0x7fffffff), inf = _mm256_set1_epi32(0x7f800000);
+  __m256i m0 = _mm256_setzero_si256(), m1 = m0;
+  std::size_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const __m256i a = _mm256_and_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(x + i)), abs_mask);
+    const __m256i b = _mm256_and_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(x + i + 8)), abs_mask);
+    m0 = _mm256_max_epu32(m0, _mm256_and_si256(a, _mm256_cmpgt_epi32(inf, a)));
+    m1 = _mm256_max_epu32(m1, _mm256_and_si256(b, _mm256_cmpgt_epi32(inf, b)));
+  }
+  std::uint32_t m = hmax_epu32(_mm256_max_epu32(m0, m1));
+  for (; i < n; ++i) {
+    const std::uint32_t a = bits32(x[i]) & 0x7fffffffu;
+    if (a < 0x7f800000u && a > m) m = a;
+  }
+  return f32(m);
+}
+
+}  // namespace lowp::detail::avx2
