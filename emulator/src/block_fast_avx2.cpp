@@ -144,6 +144,43 @@ inline void record(__m256i fb, std::size_t base, std::uint32_t* fb_elems, std::s
   }
 }
 
+// MX nearest-even elements of one block with scale 2^e, in binary32: y = |v| * 2^-e is exact
+// (2^-e is a binary32 normal and y stays below 2^(emax+2)) unless y falls below 2^-126, where
+// it rounds to zero whatever its low bits (the element quantum is at least 2^-100). With qe the
+// quantum exponent of y (clamp(Ey, emin, emax + 1) - m), r = (y + s) - s, s = 1.5 * 2^(qe + 23),
+// is y rounded to a multiple of 2^qe by the hardware's nearest-even (y + s stays in s's binade,
+// where one ulp is 2^qe, and s is an even multiple of 2^qe); s comes from the exponent bits of
+// y clamped to [2^emin, 2^(emax+1)]. r > max_elem overflows. Zero-ness and signs come from v.
+inline void mx_block_rne(const float* src, float* dst, std::size_t len, int e,
+                         const fused_params& p, lane_counts& k) {
+  const __m256i abs_mask = _mm256_set1_epi32(0x7fffffff), sign_mask = _mm256_set1_epi32(INT32_MIN);
+  const __m256i exp_mask = _mm256_set1_epi32(0x7f800000);
+  const __m256i shift = _mm256_set1_epi32((23 - p.m) << 23), half = _mm256_set1_epi32(1 << 22);
+  const __m256 min_normal = _mm256_set1_ps(f32(static_cast<std::uint32_t>(p.emin + 127) << 23));
+  const __m256 top = _mm256_set1_ps(f32(static_cast<std::uint32_t>(p.emax + 1 + 127) << 23));
+  const __m256 v_largest = _mm256_set1_ps(p.largest);
+  const __m256 inv = _mm256_set1_ps(f32(static_cast<std::uint32_t>(127 - e) << 23));
+  const __m256 v_sc = _mm256_set1_ps(f32(static_cast<std::uint32_t>(127 + e) << 23));
+  const __m256 zero = _mm256_setzero_ps();
+  for (std::size_t j = 0; j < len; j += 8) {
+    const __m256i u = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + j));
+    const __m256i sign = _mm256_and_si256(u, sign_mask);
+    const __m256 a = _mm256_castsi256_ps(_mm256_and_si256(u, abs_mask));
+    const __m256 y = _mm256_mul_ps(a, inv);
+    const __m256 ac = _mm256_min_ps(_mm256_max_ps(y, min_normal), top);
+    const __m256 s = _mm256_castsi256_ps(_mm256_or_si256(
+        _mm256_add_epi32(_mm256_and_si256(_mm256_castps_si256(ac), exp_mask), shift), half));
+    const __m256 r = _mm256_sub_ps(_mm256_add_ps(y, s), s);
+    const __m256i over = _mm256_castps_si256(_mm256_cmp_ps(r, v_largest, _CMP_GT_OQ));
+    const __m256i r0 = _mm256_castps_si256(_mm256_cmp_ps(r, zero, _CMP_EQ_OQ));
+    const __m256 val = signed_result(_mm256_castps_si256(r), sign, r0, over, p);
+    _mm256_storeu_ps(dst + j, _mm256_mul_ps(val, v_sc));
+    k.clipped = _mm256_add_epi32(k.clipped, _mm256_castps_si256(_mm256_cmp_ps(y, v_largest, _CMP_GT_OQ)));
+    k.over = _mm256_add_epi32(k.over, over);
+    k.flushed = _mm256_add_epi32(k.flushed, _mm256_and_si256(r0, _mm256_castps_si256(_mm256_cmp_ps(a, zero, _CMP_GT_OQ))));
+  }
+}
+
 // MX elements of one block with scale 2^e. For |v| = sig * 2^(E - 23) (binary32 normal) and
 // y = |v| / 2^e with exponent Ey = E - e, the element quantum is 2^qe, qe = clamp(Ey, emin,
 // emax + 1) - m, so sig splits at `shift` = qe - Ey + 23 bits: kept = sig >> shift, and the
@@ -242,167 +279,198 @@ void mx_run(const float* in, float* out, std::size_t nblocks, std::size_t len,
       }
       continue;
     }
-    mx_block<SR>(src, out + b * len, len, e, b * len, p, k, rnd, fb_elems, n_fb);
+    if constexpr (SR)
+      mx_block<true>(src, out + b * len, len, e, b * len, p, k, rnd, fb_elems, n_fb);
+    else
+      mx_block_rne(src, out + b * len, len, e, p, k);
     c.blocks += 1;
     c.elements += len;
   }
   k.add_to(c, p);
 }
 
-// Returns RD (down) or RU (up) of the four binary64 x as binary32, and their tie mask (x exactly
-// a binary32) in `exact`.
-inline __m128 to_f32_directed(__m256d x, bool down, __m128& exact) {
-  const __m128 f = _mm256_cvtpd_ps(x);  // nearest-even
-  const __m256d back = _mm256_cvtps_pd(f);
-  const __m256i narrow = _mm256_setr_epi32(0, 2, 4, 6, 0, 2, 4, 6);
-  auto to128 = [&](__m256d m) {
-    return _mm256_castsi256_si128(_mm256_permutevar8x32_epi32(_mm256_castpd_si256(m), narrow));
-  };
-  const __m128i eq = to128(_mm256_cmp_pd(back, x, _CMP_EQ_OQ));
-  exact = _mm_castsi128_ps(eq);
-  // RD: one binary32 ulp down where f > x (f > 0 there); RU: one up where f < x (f >= 0, finite).
-  const __m128i fix = down ? to128(_mm256_cmp_pd(back, x, _CMP_GT_OQ))
-                           : _mm_sub_epi32(_mm_setzero_si128(), to128(_mm256_cmp_pd(back, x, _CMP_LT_OQ)));
-  return _mm_castsi128_ps(_mm_add_epi32(_mm_castps_si128(f), fix));
+// Returns x rounded down (RD) / up (RU) to binary32, for x >= 0 (RD: +inf only from +inf).
+inline float rd32(double x) {
+  float f = static_cast<float>(x);  // nearest-even
+  if (static_cast<double>(f) > x) f = f32(bits32(f) - 1);  // f > x >= 0: f > 0
+  return f;
+}
+inline float ru32(double x) {
+  float f = static_cast<float>(x);
+  if (static_cast<double>(f) < x) f = f32(bits32(f) + 1);  // f < x: f finite
+  return f;
 }
 
-// NVFP4's block scale s_b = E4M3_RNE_sat(amax / t), from q = RN(amax / t): a binary64 rounding
-// cannot move q across an E4M3 grid point or midpoint, so q rounds as the exact quotient does
-// unless q is itself a midpoint (then 0 is returned: the scalar quantizer decides). Rounding is
-// (q + s) - s with s = 1.5 * 2^(qe + 52), qe = max(E, -6) - 3 the E4M3 quantum of q. Also 0
-// when s_b is 0 (the scalar quantizer's zero scale).
-inline double nv_scale(double amax, double t) {
+// NVFP4's block scale s_b = E4M3_RNE_sat(amax / t) as its E4M3 code (1..126), or 0 when the
+// scalar quantizer must decide. From q = RN(amax / t): a binary64 rounding cannot move q across
+// an E4M3 grid point or midpoint, so q rounds as the exact quotient does unless q is itself a
+// midpoint (then 0). Rounding is (q + s) - s with s = 1.5 * 2^(qe + 52), qe = max(E, -6) - 3 the
+// E4M3 quantum of q. Also 0 when s_b is 0 (the scalar quantizer's zero scale).
+inline int nv_scale_code(double amax, double t) {
   const double q = amax / t;
   const int E = static_cast<int>(bits64(q) >> 52) - 1023;  // q is a positive binary64 normal
-  if (E >= 9) return 448;                                   // q >= 512: saturates
+  if (E >= 9) return 126;                                   // q >= 512: saturates to 448
   const int qe = (E < -6 ? -6 : E) - 3;
   const double s = f64((static_cast<std::uint64_t>(qe + 52 + 1023) << 52) | (std::uint64_t{1} << 51));
   const double r = (q + s) - s;
   const double half = f64(static_cast<std::uint64_t>(qe - 1 + 1023) << 52);
   if (r - q == half || q - r == half) return 0;
-  return r > 448 ? 448 : r;
+  if (r >= 448) return 126;
+  if (r < 0x1p-6) return static_cast<int>(r * 512);  // subnormal codes k: k * 2^-9 (0: zero)
+  return static_cast<int>(bits64(r) >> 49) - ((1023 - 7) << 3);
 }
 
-// NVFP4 elements of one block with divisor d = s_b * s_t (exact in binary64), by comparisons of
-// |v| with exact products c * d. For binary32 a and any real x: a > x iff a > RD32(x), and a >= x
-// iff a >= RU32(x); a == x only where x is a binary32.
-//   nearest-even: idx = #{j : a > mu_j d} over the midpoints mu_j of E2M1 (0.25 .. 5, and 7 =
-//   the midpoint between 6 and 8); a tie a == mu_idx d goes to the even index; idx 8 overflows.
-//   stochastic: k = #{j >= 1 : a >= g_j d} (g = 0, .5, 1, 1.5, 2, 3, 4, 6; a >= 8d overflows),
-//   and the exact fraction f = (a - g_k d) / (h_k d), h_k = g_{k+1} - g_k, steps up when
-//   T = ((R >> drop) + 1) 2^(drop-64) <= f. f~ = (a - RN32(g_k d)) * RN32(1 / (h_k d)) in
-//   binary32 is within 6.1 * 2^-24 of f (g_k <= 3 h_k; f < 1; d in [2^-90, 2^90] keeps every
-//   value normal), T~ from R's top 24 bits within 2^-23 of T, so T~ + 2^-19 <= f~ proves up,
-//   T~ >= f~ + 2^-19 proves down, and anything between goes back to block.cpp.
+// Returns the value of E4M3 code c (1..126).
+inline double e4m3_value(int c) {
+  if (c < 8) return c * 0x1p-9;
+  return (1 + (c & 7) / 8.0) * f64(static_cast<std::uint64_t>((c >> 3) - 7 + 1023) << 52);
+}
+
+// Per s_b code (the tensor scale fixed), what the element loops compare with, d = s_b * s_t
+// (exact in binary64). For binary32 a and real x >= 0: a > x iff a > RD32(x); a >= x iff
+// a >= RU32(x) iff a > pred(RU32(x)).
+//   nearest-even: idx = #{j : a passes mu_j d} over the E2M1 midpoints mu = 0.25 .. 5 and 7
+//   (between 6 and the 8 of an unbounded exponent); a tie a = mu_j d goes to the even side, so
+//   a passes when a > mu_j d (j even) or a >= mu_j d (j odd): th[j] = RD32(mu_j d) or
+//   pred(RU32(mu_j d)), compared with >. idx 8 overflows (saturates to 6).
+//   stochastic: k = #{j >= 1 : a >= g_j d} (g = 0, .5, 1, 1.5, 2, 3, 4, 6), th[j] = RU32(g_j d)
+//   and th[0] = RU32(8 d) (a >= 8 d overflows); gtab[k] = RN32(g_k d), itab[k] = RN32(1 / (h_k d))
+//   with h_k = g_{k+1} - g_k; usable when d is in [2^-90, 2^90] (every value a binary32 normal).
+//   gsb[k] = g_k * s_b (exact) and clip = RD32(6 d) for both.
+struct nv_tables {
+  alignas(32) float th[127][8];
+  alignas(32) float gsb[127][8];
+  alignas(32) float gtab[127][8];
+  alignas(32) float itab[127][8];
+  float clip[127];
+  bool usable[127];
+  float s_t = -1;
+  bool sr = false;
+
+  void build(float st, bool stochastic) {
+    s_t = st;
+    sr = stochastic;
+    const double grid[8] = {0, 0.5, 1, 1.5, 2, 3, 4, 6};
+    const double mu[8] = {0.25, 0.75, 1.25, 1.75, 2.5, 3.5, 5, 7};
+    for (int c = 1; c < 127; ++c) {
+      const double sb = e4m3_value(c), d = sb * static_cast<double>(st);
+      for (int j = 0; j < 8; ++j) {
+        gsb[c][j] = static_cast<float>(grid[j] * sb);
+        if (!stochastic) {
+          th[c][j] = (j & 1) ? f32(bits32(ru32(mu[j] * d)) - 1) : rd32(mu[j] * d);
+        } else {
+          th[c][j] = ru32((j ? grid[j] : 8.0) * d);
+          gtab[c][j] = static_cast<float>(grid[j] * d);
+          itab[c][j] = static_cast<float>((1 / d) / ((j < 7 ? grid[j + 1] : 8.0) - grid[j]));
+        }
+      }
+      clip[c] = rd32(6 * d);
+      usable[c] = !stochastic || (d >= 0x1p-90 && d <= 0x1p90);
+    }
+  }
+};
+
+// NVFP4 elements of one block (s_b code c) with the tables above. Stochastic: the exact fraction
+// f = (a - g_k d) / (h_k d) steps up when T = ((R >> drop) + 1) 2^(drop-64) <= f; f~ = (a -
+// gtab[k]) * itab[k] in binary32 is within 6.1 * 2^-24 of f (g_k <= 3 h_k, f < 1), T~ from R's
+// top 24 bits within 2^-23 of T, so T~ + 2^-19 <= f~ proves up, T~ >= f~ + 2^-19 proves down,
+// and anything between goes back to block.cpp. (E2M1 has -0 and saturates: the sign is kept
+// throughout and an overflow gives 6.)
 template <bool SR>
-inline bool nv_block(const float* src, float* dst, std::size_t len, double sb, std::size_t base,
-                     const fused_params& p, lane_counts& k, random_lanes& rnd,
-                     std::uint32_t* fb_elems, std::size_t& n_fb) {
-  const double d = sb * static_cast<double>(p.s_t);
-  if (SR && (d < 0x1p-90 || d > 0x1p90)) return false;
+inline void nv_block(const float* src, float* dst, std::size_t len, int c, std::size_t base,
+                     const nv_tables& tb, const fused_params& p, lane_counts& k,
+                     random_lanes& rnd, std::uint32_t* fb_elems, std::size_t& n_fb) {
   const __m256i zero = _mm256_setzero_si256();
   const __m256i abs_mask = _mm256_set1_epi32(0x7fffffff), sign_mask = _mm256_set1_epi32(INT32_MIN);
-  const __m256 grid = _mm256_setr_ps(0, 0.5f, 1, 1.5f, 2, 3, 4, 6);
-  const __m256d dv = _mm256_set1_pd(d);
-  __m128 ex_lo, ex_hi;
-  alignas(32) float th[8];
-  __m256 tie = _mm256_setzero_ps(), gtab = tie, itab = tie;
-  __m128 unused;
-  const __m256 clip = _mm256_set1_ps(
-      _mm_cvtss_f32(to_f32_directed(_mm256_set1_pd(6 * d), true, unused)));
-  if constexpr (!SR) {
-    const __m256d mu_lo = _mm256_setr_pd(0.25, 0.75, 1.25, 1.75), mu_hi = _mm256_setr_pd(2.5, 3.5, 5, 7);
-    const __m128 lo = to_f32_directed(_mm256_mul_pd(mu_lo, dv), true, ex_lo);
-    const __m128 hi = to_f32_directed(_mm256_mul_pd(mu_hi, dv), true, ex_hi);
-    const __m256 t = _mm256_set_m128(hi, lo);
-    _mm256_store_ps(th, t);
-    tie = _mm256_blendv_ps(_mm256_set1_ps(__builtin_nanf("")), t, _mm256_set_m128(ex_hi, ex_lo));
-  } else {
-    const __m256d g_lo = _mm256_setr_pd(8, 0.5, 1, 1.5), g_hi = _mm256_setr_pd(2, 3, 4, 6);
-    // th[0] = RU(8d) (overflow), th[j] = RU(g_j d) for j = 1..7.
-    const __m128 lo = to_f32_directed(_mm256_mul_pd(g_lo, dv), false, ex_lo);
-    const __m128 hi = to_f32_directed(_mm256_mul_pd(g_hi, dv), false, ex_hi);
-    _mm256_store_ps(th, _mm256_set_m128(hi, lo));
-    const __m256d gk_lo = _mm256_setr_pd(0, 0.5, 1, 1.5);
-    gtab = _mm256_set_m128(_mm256_cvtpd_ps(_mm256_mul_pd(g_hi, dv)), _mm256_cvtpd_ps(_mm256_mul_pd(gk_lo, dv)));
-    const __m256d inv = _mm256_set1_pd(1 / d);  // 1 / (h_k d) = (1 / d) / h_k, h_k exact powers of 2
-    const __m256d ih_lo = _mm256_setr_pd(2, 2, 2, 2), ih_hi = _mm256_setr_pd(1, 1, 0.5, 0.5);
-    itab = _mm256_set_m128(_mm256_cvtpd_ps(_mm256_mul_pd(ih_hi, inv)), _mm256_cvtpd_ps(_mm256_mul_pd(ih_lo, inv)));
-  }
-  const __m256 sbv = _mm256_set1_ps(static_cast<float>(sb)), stv = _mm256_set1_ps(p.s_t);
-  const int drop = p.drop;
-  const __m256i rmask = _mm256_set1_epi32(drop > 40 ? static_cast<int>(~((1u << (drop - 40)) - 1)) : -1);
-  const __m256 inc = _mm256_set1_ps(f32(static_cast<std::uint32_t>(drop - 64 + 127) << 23));
-  const __m256 two_m24 = _mm256_set1_ps(0x1p-24f), margin = _mm256_set1_ps(0x1p-19f);
+  const __m256i seven = _mm256_set1_epi32(7), eight = _mm256_set1_epi32(8);
+  const __m256 gsb = _mm256_load_ps(tb.gsb[c]);
+  const __m256 stv = _mm256_set1_ps(p.s_t), clip = _mm256_set1_ps(tb.clip[c]);
+  __m256 th[8];
+  for (int t = 0; t < 8; ++t) th[t] = _mm256_broadcast_ss(&tb.th[c][t]);
   for (std::size_t j = 0; j < len; j += 8) {
     const __m256i u = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + j));
     const __m256i ua = _mm256_and_si256(u, abs_mask);
     const __m256i sign = _mm256_and_si256(u, sign_mask);
     const __m256 a = _mm256_castsi256_ps(ua);
-    const __m256i is0 = _mm256_cmpeq_epi32(ua, zero);
-    __m256i idx = zero, over, fb = zero;
+    __m256i idx = zero, over;
     if constexpr (!SR) {
       for (int t = 0; t < 8; ++t)
-        idx = _mm256_sub_epi32(idx, _mm256_castps_si256(_mm256_cmp_ps(a, _mm256_set1_ps(th[t]), _CMP_GT_OQ)));
-      const __m256i at_tie = _mm256_castps_si256(_mm256_cmp_ps(a, _mm256_permutevar8x32_ps(tie, idx), _CMP_EQ_OQ));
-      const __m256i odd = _mm256_srai_epi32(_mm256_slli_epi32(idx, 31), 31);
-      idx = _mm256_sub_epi32(idx, _mm256_and_si256(at_tie, odd));
-      over = _mm256_cmpgt_epi32(idx, _mm256_set1_epi32(7));
+        idx = _mm256_sub_epi32(idx, _mm256_castps_si256(_mm256_cmp_ps(a, th[t], _CMP_GT_OQ)));
+      over = _mm256_cmpeq_epi32(idx, eight);
     } else {
       for (int t = 1; t < 8; ++t)
-        idx = _mm256_sub_epi32(idx, _mm256_castps_si256(_mm256_cmp_ps(a, _mm256_set1_ps(th[t]), _CMP_GE_OQ)));
-      const __m256i over8 = _mm256_castps_si256(_mm256_cmp_ps(a, _mm256_set1_ps(th[0]), _CMP_GE_OQ));
-      const __m256 f = _mm256_mul_ps(_mm256_sub_ps(a, _mm256_permutevar8x32_ps(gtab, idx)),
-                                     _mm256_permutevar8x32_ps(itab, idx));
+        idx = _mm256_sub_epi32(idx, _mm256_castps_si256(_mm256_cmp_ps(a, th[t], _CMP_GE_OQ)));
+      const __m256i over8 = _mm256_castps_si256(_mm256_cmp_ps(a, th[0], _CMP_GE_OQ));
+      const __m256 f = _mm256_mul_ps(_mm256_sub_ps(a, _mm256_permutevar8x32_ps(_mm256_load_ps(tb.gtab[c]), idx)),
+                                     _mm256_permutevar8x32_ps(_mm256_load_ps(tb.itab[c]), idx));
+      const __m256i rmask = _mm256_set1_epi32(p.drop > 40 ? static_cast<int>(~((1u << (p.drop - 40)) - 1)) : -1);
+      const __m256 inc = _mm256_set1_ps(f32(static_cast<std::uint32_t>(p.drop - 64 + 127) << 23));
       const __m256i r24 = _mm256_and_si256(_mm256_srli_epi32(rnd.next(), 8), rmask);
-      const __m256 t = _mm256_add_ps(_mm256_mul_ps(_mm256_cvtepi32_ps(r24), two_m24), inc);
+      const __m256 t = _mm256_add_ps(_mm256_mul_ps(_mm256_cvtepi32_ps(r24), _mm256_set1_ps(0x1p-24f)), inc);
+      const __m256 margin = _mm256_set1_ps(0x1p-19f);
       const __m256i upm = _mm256_castps_si256(_mm256_cmp_ps(_mm256_add_ps(t, margin), f, _CMP_LE_OQ));
       const __m256i downm = _mm256_castps_si256(_mm256_cmp_ps(t, _mm256_add_ps(f, margin), _CMP_GE_OQ));
-      const __m256i settled = _mm256_or_si256(_mm256_or_si256(upm, downm), _mm256_or_si256(is0, over8));
-      fb = _mm256_xor_si256(settled, _mm256_set1_epi32(-1));
-      idx = _mm256_sub_epi32(idx, _mm256_andnot_si256(is0, upm));
-      over = _mm256_or_si256(over8, _mm256_cmpgt_epi32(idx, _mm256_set1_epi32(7)));
+      // a = 0: f = 0 < T, never up; a >= 8d: overflows either way.
+      const __m256i settled = _mm256_or_si256(_mm256_or_si256(upm, downm),
+                                              _mm256_or_si256(_mm256_cmpeq_epi32(ua, zero), over8));
+      idx = _mm256_sub_epi32(idx, upm);
+      over = _mm256_or_si256(over8, _mm256_cmpeq_epi32(idx, eight));
+      if (_mm256_movemask_ps(_mm256_castsi256_ps(settled)) != 0xff) {
+        const __m256i fb = _mm256_xor_si256(settled, _mm256_set1_epi32(-1));
+        record(fb, base + j, fb_elems, n_fb);
+        k.clipped = _mm256_sub_epi32(k.clipped, _mm256_and_si256(fb, _mm256_castps_si256(_mm256_cmp_ps(a, clip, _CMP_GT_OQ))));
+        k.over = _mm256_sub_epi32(k.over, _mm256_and_si256(fb, over));
+        k.flushed = _mm256_sub_epi32(k.flushed, _mm256_and_si256(fb, _mm256_and_si256(_mm256_cmpeq_epi32(idx, zero), _mm256_castps_si256(_mm256_cmp_ps(a, _mm256_setzero_ps(), _CMP_GT_OQ)))));
+      }
     }
-    const __m256i r0 = _mm256_cmpeq_epi32(idx, zero);
-    const __m256 val = signed_result(_mm256_castps_si256(_mm256_permutevar8x32_ps(grid, idx)), sign, r0, over, p);
-    _mm256_storeu_ps(dst + j, _mm256_mul_ps(_mm256_mul_ps(val, sbv), stv));
-    const __m256i ok = _mm256_xor_si256(fb, _mm256_set1_epi32(-1));
-    k.clipped = _mm256_add_epi32(k.clipped, _mm256_and_si256(ok, _mm256_castps_si256(_mm256_cmp_ps(a, clip, _CMP_GT_OQ))));
-    k.over = _mm256_add_epi32(k.over, _mm256_and_si256(ok, over));
-    k.flushed = _mm256_add_epi32(k.flushed, _mm256_and_si256(ok, _mm256_andnot_si256(is0, r0)));
-    if constexpr (SR)
-      if (!_mm256_testz_si256(fb, fb)) record(fb, base + j, fb_elems, n_fb);
+    const __m256 val = _mm256_or_ps(_mm256_permutevar8x32_ps(gsb, _mm256_min_epi32(idx, seven)),
+                                    _mm256_castsi256_ps(sign));
+    _mm256_storeu_ps(dst + j, _mm256_mul_ps(val, stv));
+    k.clipped = _mm256_add_epi32(k.clipped, _mm256_castps_si256(_mm256_cmp_ps(a, clip, _CMP_GT_OQ)));
+    k.over = _mm256_add_epi32(k.over, over);
+    k.flushed = _mm256_add_epi32(k.flushed, _mm256_and_si256(_mm256_cmpeq_epi32(idx, zero),
+                                                             _mm256_castps_si256(_mm256_cmp_ps(a, _mm256_setzero_ps(), _CMP_GT_OQ))));
   }
-  return true;
 }
 
 template <bool SR>
 void nv_run(const float* in, float* out, std::size_t nblocks, std::size_t len,
             std::uint64_t index0, const fused_params& p, fused_counts& c, float* sbs,
             std::uint32_t* fb_elems, std::size_t& n_fb) {
+  thread_local nv_tables tb;
+  if (tb.s_t != p.s_t || tb.sr != SR) tb.build(p.s_t, SR);
   lane_counts k;
   random_lanes rnd(p.key, index0);
-  for (std::size_t b = 0; b < nblocks; ++b) {
-    const float* src = in + b * len;
-    const std::uint32_t umax = block_umax(src, len);
-    double sb = 0;
-    if (umax < 0x7f800000u && umax != 0) sb = nv_scale(static_cast<double>(f32(umax)), p.t);
-    const std::size_t n_before = n_fb;
-    const bool done = sb != 0 && nv_block<SR>(src, out + b * len, len, sb, b * len, p, k, rnd, fb_elems, n_fb);
-    if (!done) {
-      n_fb = n_before;
-      sbs[b] = 0;
-      if constexpr (SR) {
-        for (std::size_t j = 0; j < len; j += 8) {
-          rnd.a = _mm256_add_epi64(rnd.a, rnd.step);
-          rnd.b = _mm256_add_epi64(rnd.b, rnd.step);
-        }
-      }
-      continue;
+  constexpr std::size_t batch = 64;
+  int codes[batch];
+  for (std::size_t b0 = 0; b0 < nblocks; b0 += batch) {
+    const std::size_t nb = nblocks - b0 < batch ? nblocks - b0 : batch;
+    // The scales first: independent divisions overlap.
+    for (std::size_t j = 0; j < nb; ++j) {
+      const std::uint32_t umax = block_umax(in + (b0 + j) * len, len);
+      int code = 0;
+      if (umax < 0x7f800000u && umax != 0) code = nv_scale_code(static_cast<double>(f32(umax)), p.t);
+      if (code && !tb.usable[code]) code = 0;
+      codes[j] = code;
     }
-    sbs[b] = static_cast<float>(sb);
-    c.blocks += 1;
-    c.elements += len;
+    for (std::size_t j = 0; j < nb; ++j) {
+      const std::size_t b = b0 + j;
+      const int code = codes[j];
+      if (code == 0) {
+        sbs[b] = 0;
+        if constexpr (SR) {  // keep the random lanes in step
+          for (std::size_t e = 0; e < len; e += 8) {
+            rnd.a = _mm256_add_epi64(rnd.a, rnd.step);
+            rnd.b = _mm256_add_epi64(rnd.b, rnd.step);
+          }
+        }
+        continue;
+      }
+      nv_block<SR>(in + b * len, out + b * len, len, code, b * len, tb, p, k, rnd, fb_elems, n_fb);
+      sbs[b] = static_cast<float>(e4m3_value(code));
+      c.blocks += 1;
+      c.elements += len;
+    }
   }
   k.add_to(c, p);
 }
