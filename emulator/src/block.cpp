@@ -710,23 +710,23 @@ block_counters run_chunk_fused(const float* in, std::size_t b0, std::size_t b1,
 #if defined(LOWP_HAVE_AVX2_BLOCKS)
   const block_spec& sp = *cx.spec;
   auto first = [&](std::size_t b) { return (b / cx.nbc) * cx.cols + (b % cx.nbc) * cx.tc; };
-  auto last = [&](std::size_t b) {
-    return (b / cx.nbc) * cx.cols + std::min(cx.cols, (b % cx.nbc) * cx.tc + cx.tc);
-  };
   thread_local std::vector<int> exps;
   thread_local std::vector<float> sbs;
   thread_local std::vector<std::uint32_t> fb;
   block_counters k;
+  // Whole blocks are contiguous across rows when tc divides cols; else each row ends in a
+  // partial block (no per-block division: they cost more than a block's rounding).
+  const bool whole_rows = cx.cols % cx.tc == 0;
   std::size_t b = b0;
   while (b < b1) {
-    const std::size_t f = first(b);
-    if (last(b) - f != cx.tc) {
+    const std::size_t bc = b % cx.nbc;
+    if (!whole_rows && bc == cx.nbc - 1) {
       k += run_block(in, b, cx, out);
       ++b;
       continue;
     }
-    std::size_t be = b + 1;
-    while (be < b1 && first(be) == last(be - 1) && last(be) - first(be) == cx.tc) ++be;
+    const std::size_t f = first(b);
+    const std::size_t be = whole_rows ? b1 : std::min(b1, b - bc + cx.nbc - 1);
     const std::size_t nb = be - b, len = cx.tc;
     exps.resize(nb);
     sbs.resize(nb);
