@@ -320,6 +320,59 @@ inline int nv_scale_code(double amax, double t) {
   return static_cast<int>(bits64(r) >> 49) - ((1023 - 7) << 3);
 }
 
+// Returns the E4M3 scale codes of 8 blocks of 16 binary32 values from in (as nv_scale_code,
+// 0 for NaN / inf / all-zero blocks): the block maxima by a transposing reduction, and the
+// rounding of q = RN(amax / t) four at a time, as nv_scale_code does one at a time.
+inline __m256i nv_codes16x8(const float* in, double t) {
+  const __m256i abs_mask = _mm256_set1_epi32(0x7fffffff);
+  __m256i m[8];
+  for (int i = 0; i < 8; ++i)
+    m[i] = _mm256_max_epu32(
+        _mm256_and_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(in + 16 * i)), abs_mask),
+        _mm256_and_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(in + 16 * i + 8)), abs_mask));
+  __m256i t2[4];
+  for (int i = 0; i < 4; ++i)
+    t2[i] = _mm256_max_epu32(_mm256_unpacklo_epi32(m[2 * i], m[2 * i + 1]),
+                             _mm256_unpackhi_epi32(m[2 * i], m[2 * i + 1]));
+  const __m256i u0 = _mm256_max_epu32(_mm256_unpacklo_epi64(t2[0], t2[1]), _mm256_unpackhi_epi64(t2[0], t2[1]));
+  const __m256i u1 = _mm256_max_epu32(_mm256_unpacklo_epi64(t2[2], t2[3]), _mm256_unpackhi_epi64(t2[2], t2[3]));
+  const __m256i umax = _mm256_max_epu32(_mm256_permute2x128_si256(u0, u1, 0x20),
+                                        _mm256_permute2x128_si256(u0, u1, 0x31));
+  const __m256i valid = _mm256_andnot_si256(_mm256_cmpeq_epi32(umax, _mm256_setzero_si256()),
+                                            _mm256_cmpgt_epi32(_mm256_set1_epi32(0x7f800000), umax));
+  // Invalid lanes compute on 1.0 (code discarded).
+  const __m256 amax = _mm256_blendv_ps(_mm256_set1_ps(1.0f), _mm256_castsi256_ps(umax), _mm256_castsi256_ps(valid));
+  const __m256d tv = _mm256_set1_pd(t);
+  const __m256i narrow = _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7);
+  __m128i codes[2];
+  for (int h = 0; h < 2; ++h) {
+    const __m256d q = _mm256_div_pd(_mm256_cvtps_pd(h ? _mm256_extractf128_ps(amax, 1) : _mm256_castps256_ps128(amax)), tv);
+    const __m256i e = _mm256_sub_epi64(_mm256_srli_epi64(_mm256_castpd_si256(q), 52), _mm256_set1_epi64x(1023));
+    const __m256i sat = _mm256_cmpgt_epi64(e, _mm256_set1_epi64x(8));
+    const __m256i emin = _mm256_set1_epi64x(-6);
+    const __m256i qe = _mm256_sub_epi64(_mm256_blendv_epi8(e, emin, _mm256_cmpgt_epi64(emin, e)), _mm256_set1_epi64x(3));
+    // Saturated lanes (e >= 9) may build garbage below; their code is 126 whatever.
+    const __m256d s = _mm256_castsi256_pd(_mm256_or_si256(
+        _mm256_slli_epi64(_mm256_add_epi64(qe, _mm256_set1_epi64x(1075)), 52), _mm256_set1_epi64x(1LL << 51)));
+    const __m256d r = _mm256_sub_pd(_mm256_add_pd(q, s), s);
+    const __m256d half = _mm256_castsi256_pd(_mm256_slli_epi64(_mm256_add_epi64(qe, _mm256_set1_epi64x(1022)), 52));
+    const __m256d mid = _mm256_or_pd(_mm256_cmp_pd(_mm256_sub_pd(r, q), half, _CMP_EQ_OQ),
+                                     _mm256_cmp_pd(_mm256_sub_pd(q, r), half, _CMP_EQ_OQ));
+    const __m256i norm = _mm256_sub_epi64(_mm256_srli_epi64(_mm256_castpd_si256(r), 49), _mm256_set1_epi64x((1023 - 7) << 3));
+    // r * 512 + 2^52 holds the subnormal code k = r * 2^9 (0..7) in its low bits.
+    const __m256i subc = _mm256_and_si256(
+        _mm256_castpd_si256(_mm256_add_pd(_mm256_mul_pd(r, _mm256_set1_pd(512)), _mm256_set1_pd(0x1p52))),
+        _mm256_set1_epi64x(15));
+    __m256i code = _mm256_blendv_epi8(norm, subc, _mm256_castpd_si256(_mm256_cmp_pd(r, _mm256_set1_pd(0x1p-6), _CMP_LT_OQ)));
+    code = _mm256_blendv_epi8(code, _mm256_set1_epi64x(126),
+                              _mm256_castpd_si256(_mm256_cmp_pd(r, _mm256_set1_pd(448), _CMP_GE_OQ)));
+    code = _mm256_andnot_si256(_mm256_castpd_si256(mid), code);  // midpoints (and r = 0: k = 0)
+    code = _mm256_blendv_epi8(code, _mm256_set1_epi64x(126), sat);
+    codes[h] = _mm256_castsi256_si128(_mm256_permutevar8x32_epi32(code, narrow));
+  }
+  return _mm256_and_si256(_mm256_set_m128i(codes[1], codes[0]), valid);
+}
+
 // Returns the value of E4M3 code c (1..126).
 inline double e4m3_value(int c) {
   if (c < 8) return c * 0x1p-9;
@@ -343,13 +396,14 @@ struct nv_tables {
   alignas(32) float gtab[127][8];
   alignas(32) float itab[127][8];
   float clip[127];
-  bool usable[127];
+  bool usable[127];  // usable[0] = false: the scalar quantizer's blocks
   float s_t = -1;
   bool sr = false;
 
   void build(float st, bool stochastic) {
     s_t = st;
     sr = stochastic;
+    usable[0] = false;
     const double grid[8] = {0, 0.5, 1, 1.5, 2, 3, 4, 6};
     const double mu[8] = {0.25, 0.75, 1.25, 1.75, 2.5, 3.5, 5, 7};
     for (int c = 1; c < 127; ++c) {
@@ -446,13 +500,18 @@ void nv_run(const float* in, float* out, std::size_t nblocks, std::size_t len,
   for (std::size_t b0 = 0; b0 < nblocks; b0 += batch) {
     const std::size_t nb = nblocks - b0 < batch ? nblocks - b0 : batch;
     // The scales first: independent divisions overlap.
-    for (std::size_t j = 0; j < nb; ++j) {
+    std::size_t j0 = 0;
+    if (len == 16)
+      for (; j0 + 8 <= nb; j0 += 8)
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(codes + j0), nv_codes16x8(in + (b0 + j0) * 16, p.t));
+    for (std::size_t j = j0; j < nb; ++j) {
       const std::uint32_t umax = block_umax(in + (b0 + j) * len, len);
       int code = 0;
       if (umax < 0x7f800000u && umax != 0) code = nv_scale_code(static_cast<double>(f32(umax)), p.t);
-      if (code && !tb.usable[code]) code = 0;
       codes[j] = code;
     }
+    for (std::size_t j = 0; j < nb; ++j)
+      if (!tb.usable[codes[j]]) codes[j] = 0;
     for (std::size_t j = 0; j < nb; ++j) {
       const std::size_t b = b0 + j;
       const int code = codes[j];
