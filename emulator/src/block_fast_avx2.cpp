@@ -441,6 +441,7 @@ inline void nv_block(const float* src, float* dst, std::size_t len, int c, std::
   const __m256 stv = _mm256_set1_ps(p.s_t), clip = _mm256_set1_ps(tb.clip[c]);
   __m256 th[8];
   for (int t = 0; t < 8; ++t) th[t] = _mm256_broadcast_ss(&tb.th[c][t]);
+  const __m256 thv = _mm256_load_ps(tb.th[c]);
   for (std::size_t j = 0; j < len; j += 8) {
     const __m256i u = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + j));
     const __m256i ua = _mm256_and_si256(u, abs_mask);
@@ -448,9 +449,14 @@ inline void nv_block(const float* src, float* dst, std::size_t len, int c, std::
     const __m256 a = _mm256_castsi256_ps(ua);
     __m256i idx = zero, over;
     if constexpr (!SR) {
-      for (int t = 0; t < 8; ++t)
-        idx = _mm256_sub_epi32(idx, _mm256_castps_si256(_mm256_cmp_ps(a, th[t], _CMP_GT_OQ)));
-      over = _mm256_cmpeq_epi32(idx, eight);
+      // idx = min(#{j : a > th[j]}, 7) by binary search over the increasing th, then the overflow
+      // a > th[7] on its own.
+      const __m256i four = _mm256_set1_epi32(4), two = _mm256_set1_epi32(2), one = _mm256_set1_epi32(1);
+      idx = _mm256_and_si256(_mm256_castps_si256(_mm256_cmp_ps(a, th[3], _CMP_GT_OQ)), four);
+      idx = _mm256_add_epi32(idx, _mm256_and_si256(_mm256_castps_si256(_mm256_cmp_ps(
+                                    a, _mm256_permutevar8x32_ps(thv, _mm256_add_epi32(idx, one)), _CMP_GT_OQ)), two));
+      idx = _mm256_sub_epi32(idx, _mm256_castps_si256(_mm256_cmp_ps(a, _mm256_permutevar8x32_ps(thv, idx), _CMP_GT_OQ)));
+      over = _mm256_castps_si256(_mm256_cmp_ps(a, th[7], _CMP_GT_OQ));
     } else {
       for (int t = 1; t < 8; ++t)
         idx = _mm256_sub_epi32(idx, _mm256_castps_si256(_mm256_cmp_ps(a, th[t], _CMP_GE_OQ)));
@@ -477,7 +483,9 @@ inline void nv_block(const float* src, float* dst, std::size_t len, int c, std::
         k.flushed = _mm256_sub_epi32(k.flushed, _mm256_and_si256(fb, _mm256_and_si256(_mm256_cmpeq_epi32(idx, zero), _mm256_castps_si256(_mm256_cmp_ps(a, _mm256_setzero_ps(), _CMP_GT_OQ)))));
       }
     }
-    const __m256 val = _mm256_or_ps(_mm256_permutevar8x32_ps(gsb, _mm256_min_epi32(idx, seven)),
+    // An overflow saturates to 6 = gsb[7] / s_b: the permute reads idx mod 8, so idx 8 needs min.
+    const __m256i vidx = SR ? _mm256_min_epi32(idx, seven) : idx;
+    const __m256 val = _mm256_or_ps(_mm256_permutevar8x32_ps(gsb, vidx),
                                     _mm256_castsi256_ps(sign));
     _mm256_storeu_ps(dst + j, _mm256_mul_ps(val, stv));
     k.clipped = _mm256_add_epi32(k.clipped, _mm256_castps_si256(_mm256_cmp_ps(a, clip, _CMP_GT_OQ)));
