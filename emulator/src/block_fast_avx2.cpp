@@ -442,6 +442,7 @@ inline void nv_block(const float* src, float* dst, std::size_t len, int c, std::
   __m256 th[8];
   for (int t = 0; t < 8; ++t) th[t] = _mm256_broadcast_ss(&tb.th[c][t]);
   const __m256 thv = _mm256_load_ps(tb.th[c]);
+  const __m256 th1 = _mm256_permutevar8x32_ps(thv, _mm256_setr_epi32(1, 2, 3, 4, 5, 6, 7, 0));
   for (std::size_t j = 0; j < len; j += 8) {
     const __m256i u = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + j));
     const __m256i ua = _mm256_and_si256(u, abs_mask);
@@ -458,8 +459,12 @@ inline void nv_block(const float* src, float* dst, std::size_t len, int c, std::
       idx = _mm256_sub_epi32(idx, _mm256_castps_si256(_mm256_cmp_ps(a, _mm256_permutevar8x32_ps(thv, idx), _CMP_GT_OQ)));
       over = _mm256_castps_si256(_mm256_cmp_ps(a, th[7], _CMP_GT_OQ));
     } else {
-      for (int t = 1; t < 8; ++t)
-        idx = _mm256_sub_epi32(idx, _mm256_castps_si256(_mm256_cmp_ps(a, th[t], _CMP_GE_OQ)));
+      // k = #{j in 1..7 : a >= th[j]} by binary search over th1 = (th[1], ..., th[7], -).
+      const __m256i four = _mm256_set1_epi32(4), two = _mm256_set1_epi32(2), one = _mm256_set1_epi32(1);
+      idx = _mm256_and_si256(_mm256_castps_si256(_mm256_cmp_ps(a, th[4], _CMP_GE_OQ)), four);
+      idx = _mm256_add_epi32(idx, _mm256_and_si256(_mm256_castps_si256(_mm256_cmp_ps(
+                                    a, _mm256_permutevar8x32_ps(th1, _mm256_add_epi32(idx, one)), _CMP_GE_OQ)), two));
+      idx = _mm256_sub_epi32(idx, _mm256_castps_si256(_mm256_cmp_ps(a, _mm256_permutevar8x32_ps(th1, idx), _CMP_GE_OQ)));
       const __m256i over8 = _mm256_castps_si256(_mm256_cmp_ps(a, th[0], _CMP_GE_OQ));
       const __m256 f = _mm256_mul_ps(_mm256_sub_ps(a, _mm256_permutevar8x32_ps(_mm256_load_ps(tb.gtab[c]), idx)),
                                      _mm256_permutevar8x32_ps(_mm256_load_ps(tb.itab[c]), idx));
