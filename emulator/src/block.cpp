@@ -11,6 +11,8 @@
 #include <limits>
 #include <type_traits>
 
+#include <unistd.h>
+
 #include "lowp/array.hpp"
 #include "lowp/bits.hpp"
 #include "lowp/flags.hpp"
@@ -699,6 +701,15 @@ fused_kind fused_plan(const context& cx, bool dequantized_only, detail::fused_pa
   fp.largest_mant = std::bit_cast<std::uint32_t>(fp.largest) & 0x7fffffu;
   fp.t = cx.plan.largest * cx.s_t;
   fp.s_t = static_cast<float>(cx.s_t);
+  // Outputs beyond 3/4 of the last-level cache (as the system reports it) cannot stay there:
+  // stream them past the cache, as glibc's memcpy does from the same threshold (measured on the
+  // 2-vCPU EPYC at 10^8 floats: MXFP8 1.21 -> 1.00 ns/element, NVFP4 2.06 -> 1.79).
+  static const std::size_t llc = [] {
+    const long l3 = sysconf(_SC_LEVEL3_CACHE_SIZE);
+    return std::max<std::size_t>(l3 > 0 ? static_cast<std::size_t>(l3) : 0, std::size_t{32} << 20);
+  }();
+  fp.stream_out = cx.rows * cx.cols * sizeof(float) > llc / 4 * 3 ? 1 : 0;
+  if (const char* e = std::getenv("LOWP_BLOCK_STREAM")) fp.stream_out = std::atoi(e);  // tests
   return kind;
 }
 

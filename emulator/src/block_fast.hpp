@@ -51,6 +51,7 @@ struct fused_params {
   // NVFP4 (E2M1 elements, E4M3 RNE saturating block scale, binary32 tensor scale s_t).
   double t = 1;                          // max_elem * s_t (exact)
   float s_t = 1;
+  int stream_out = 0;                    // non-temporal stores (outputs beyond the caches)
 };
 
 struct fused_counts {

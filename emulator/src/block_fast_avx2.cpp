@@ -134,6 +134,20 @@ inline __m256 signed_result(__m256i mag, __m256i sign, __m256i r0, __m256i over,
   return _mm256_blendv_ps(val, ob, _mm256_castsi256_ps(over));
 }
 
+// Stores 8 results: non-temporal (no read for ownership, as memcpy does for large copies) when
+// p.stream_out and the address is 16-byte aligned; the kernels end with an sfence.
+inline void store8(float* dst, __m256 v, const fused_params& p) {
+  const std::uintptr_t mis = reinterpret_cast<std::uintptr_t>(dst) & 31;
+  if (p.stream_out && mis == 0) {
+    _mm256_stream_ps(dst, v);
+  } else if (p.stream_out && mis == 16) {
+    _mm_stream_ps(dst, _mm256_castps256_ps128(v));
+    _mm_stream_ps(dst + 4, _mm256_extractf128_ps(v, 1));
+  } else {
+    _mm256_storeu_ps(dst, v);
+  }
+}
+
 // Records the lanes of `fb` (a lane mask) as element offsets base + lane.
 inline void record(__m256i fb, std::size_t base, std::uint32_t* fb_elems, std::size_t& n_fb) {
   unsigned m = static_cast<unsigned>(_mm256_movemask_ps(_mm256_castsi256_ps(fb)));
@@ -174,7 +188,7 @@ inline void mx_block_rne(const float* src, float* dst, std::size_t len, int e,
     const __m256i over = _mm256_castps_si256(_mm256_cmp_ps(r, v_largest, _CMP_GT_OQ));
     const __m256i r0 = _mm256_castps_si256(_mm256_cmp_ps(r, zero, _CMP_EQ_OQ));
     const __m256 val = signed_result(_mm256_castps_si256(r), sign, r0, over, p);
-    _mm256_storeu_ps(dst + j, _mm256_mul_ps(val, v_sc));
+    store8(dst + j, _mm256_mul_ps(val, v_sc), p);
     k.clipped = _mm256_add_epi32(k.clipped, _mm256_castps_si256(_mm256_cmp_ps(y, v_largest, _CMP_GT_OQ)));
     k.over = _mm256_add_epi32(k.over, over);
     k.flushed = _mm256_add_epi32(k.flushed, _mm256_and_si256(r0, _mm256_castps_si256(_mm256_cmp_ps(a, zero, _CMP_GT_OQ))));
@@ -241,7 +255,7 @@ inline void mx_block(const float* src, float* dst, std::size_t len, int e, std::
     const __m256i over = _mm256_castps_si256(_mm256_cmp_ps(elem, v_largest, _CMP_GT_OQ));
     const __m256i r0 = _mm256_cmpeq_epi32(r, zero);
     const __m256 val = signed_result(_mm256_castps_si256(elem), sign, r0, over, p);
-    _mm256_storeu_ps(dst + j, _mm256_mul_ps(val, v_sc));
+    store8(dst + j, _mm256_mul_ps(val, v_sc), p);
     const __m256i ok = _mm256_xor_si256(fb, _mm256_set1_epi32(-1));
     k.clipped = _mm256_add_epi32(k.clipped, _mm256_and_si256(ok, _mm256_cmpgt_epi32(ua, v_clip)));
     k.over = _mm256_add_epi32(k.over, _mm256_and_si256(ok, over));
@@ -287,6 +301,7 @@ void mx_run(const float* in, float* out, std::size_t nblocks, std::size_t len,
     c.elements += len;
   }
   k.add_to(c, p);
+  if (p.stream_out) _mm_sfence();
 }
 
 // Returns x rounded down (RD) / up (RU) to binary32, for x >= 0 (RD: +inf only from +inf).
@@ -492,7 +507,7 @@ inline void nv_block(const float* src, float* dst, std::size_t len, int c, std::
     const __m256i vidx = SR ? _mm256_min_epi32(idx, seven) : idx;
     const __m256 val = _mm256_or_ps(_mm256_permutevar8x32_ps(gsb, vidx),
                                     _mm256_castsi256_ps(sign));
-    _mm256_storeu_ps(dst + j, _mm256_mul_ps(val, stv));
+    store8(dst + j, _mm256_mul_ps(val, stv), p);
     k.clipped = _mm256_add_epi32(k.clipped, _mm256_castps_si256(_mm256_cmp_ps(a, clip, _CMP_GT_OQ)));
     k.over = _mm256_add_epi32(k.over, over);
     k.flushed = _mm256_add_epi32(k.flushed, _mm256_and_si256(_mm256_cmpeq_epi32(idx, zero),
@@ -545,6 +560,7 @@ void nv_run(const float* in, float* out, std::size_t nblocks, std::size_t len,
     }
   }
   k.add_to(c, p);
+  if (p.stream_out) _mm_sfence();
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <bit>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <limits>
 #include <random>
 #include <vector>
@@ -330,6 +331,20 @@ TEST_CASE("binary32 storage: thread-count invariance of the fused kernels, one l
       for (std::size_t i = 0; i < n; ++i)
         bad += !same(out1[i], out3[i]) || !same(out1[i], static_cast<float>(rd.deq[i]));
       CHECK(bad == 0);
+      // Non-temporal stores (used for outputs beyond the last-level cache), at both 16-byte
+      // alignments of the output.
+      setenv("LOWP_BLOCK_STREAM", "1", 1);
+      for (std::size_t off : {0, 4}) {
+        std::vector<float> outs(n + 4, -1.0f);
+        block_outputs<float> fs;
+        fs.dequantized = outs.data() + off;
+        const block_counters ks = quantize_blocks(a.data(), 1, n, s, o, fs);
+        CHECK(ks == k1);
+        std::size_t bad_s = 0;
+        for (std::size_t i = 0; i < n; ++i) bad_s += !same(outs[off + i], out1[i]);
+        CHECK(bad_s == 0);
+      }
+      unsetenv("LOWP_BLOCK_STREAM");
     }
 }
 
