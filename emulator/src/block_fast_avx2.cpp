@@ -264,26 +264,66 @@ inline void mx_block(const float* src, float* dst, std::size_t len, int e, std::
   }
 }
 
+// Returns the block maxima (binary32 bits of |v|) of 8 blocks of `len` values from in (len a
+// multiple of 8): per block the lane-wise max of its vectors, then one transposing reduction.
+inline __m256i umax_x8(const float* in, std::size_t len) {
+  const __m256i abs_mask = _mm256_set1_epi32(0x7fffffff);
+  __m256i m[8];
+  for (int i = 0; i < 8; ++i) {
+    const float* src = in + static_cast<std::size_t>(i) * len;
+    __m256i v = _mm256_setzero_si256();
+    for (std::size_t j = 0; j < len; j += 8)
+      v = _mm256_max_epu32(v, _mm256_and_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + j)), abs_mask));
+    m[i] = v;
+  }
+  __m256i t2[4];
+  for (int i = 0; i < 4; ++i)
+    t2[i] = _mm256_max_epu32(_mm256_unpacklo_epi32(m[2 * i], m[2 * i + 1]),
+                             _mm256_unpackhi_epi32(m[2 * i], m[2 * i + 1]));
+  const __m256i u0 = _mm256_max_epu32(_mm256_unpacklo_epi64(t2[0], t2[1]), _mm256_unpackhi_epi64(t2[0], t2[1]));
+  const __m256i u1 = _mm256_max_epu32(_mm256_unpacklo_epi64(t2[2], t2[3]), _mm256_unpackhi_epi64(t2[2], t2[3]));
+  return _mm256_max_epu32(_mm256_permute2x128_si256(u0, u1, 0x20), _mm256_permute2x128_si256(u0, u1, 0x31));
+}
+
+// Returns the MX scale exponents of blocks with maxima umax (8 lanes), or fused_fallback_block
+// for NaN / inf, all-zero and binary32-subnormal maxima and exponents outside [-126, 126] (2^e
+// and 2^-e binary32 normals). With amax = ma * 2^ea, ma in [0.5, 1) (frexp): floor: e = ea - 1 -
+// emax; ceil: ea - largest_exp, plus 1 when ma > the fraction of max_elem; clamped to the range.
+inline __m256i mx_exps(__m256i umax, const fused_params& p) {
+  const __m256i field = _mm256_srli_epi32(umax, 23);
+  const __m256i ea = _mm256_sub_epi32(field, _mm256_set1_epi32(126));
+  __m256i e;
+  if (p.ceil_rule) {
+    const __m256i above = _mm256_cmpgt_epi32(_mm256_and_si256(umax, _mm256_set1_epi32(0x7fffff)),
+                                             _mm256_set1_epi32(static_cast<int>(p.largest_mant)));
+    e = _mm256_sub_epi32(_mm256_sub_epi32(ea, _mm256_set1_epi32(p.largest_exp)), above);
+  } else {
+    e = _mm256_sub_epi32(ea, _mm256_set1_epi32(1 + p.emax));
+  }
+  e = _mm256_min_epi32(_mm256_max_epi32(e, _mm256_set1_epi32(p.range_lo)), _mm256_set1_epi32(p.range_hi));
+  const __m256i ok = _mm256_and_si256(
+      _mm256_and_si256(_mm256_cmpgt_epi32(_mm256_set1_epi32(0x7f800000), umax),
+                       _mm256_cmpgt_epi32(field, _mm256_setzero_si256())),
+      _mm256_and_si256(_mm256_cmpgt_epi32(e, _mm256_set1_epi32(-127)),
+                       _mm256_cmpgt_epi32(_mm256_set1_epi32(127), e)));
+  return _mm256_blendv_epi8(_mm256_set1_epi32(fused_fallback_block), e, ok);
+}
+
 template <bool SR>
 void mx_run(const float* in, float* out, std::size_t nblocks, std::size_t len,
             std::uint64_t index0, const fused_params& p, fused_counts& c, int* exps,
             std::uint32_t* fb_elems, std::size_t& n_fb) {
   lane_counts k;
   random_lanes rnd(p.key, index0);
+  // The scales first, 8 blocks at a time.
+  std::size_t b8 = 0;
+  for (; b8 + 8 <= nblocks; b8 += 8)
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(exps + b8), mx_exps(umax_x8(in + b8 * len, len), p));
+  for (; b8 < nblocks; ++b8)
+    exps[b8] = _mm256_cvtsi256_si32(mx_exps(_mm256_set1_epi32(static_cast<int>(block_umax(in + b8 * len, len))), p));
   for (std::size_t b = 0; b < nblocks; ++b) {
     const float* src = in + b * len;
-    const std::uint32_t umax = block_umax(src, len);
-    const int field = static_cast<int>(umax >> 23);
-    int e = fused_fallback_block;
-    // NaN / inf, all-zero and binary32-subnormal maxima: the scalar quantizer.
-    if (umax < 0x7f800000u && field != 0) {
-      const int ea = field - 126;  // amax = ma * 2^ea, ma in [0.5, 1) (frexp)
-      e = p.ceil_rule ? ea - p.largest_exp + ((umax & 0x7fffffu) > p.largest_mant ? 1 : 0)
-                      : (ea - 1) - p.emax;
-      e = e < p.range_lo ? p.range_lo : (e > p.range_hi ? p.range_hi : e);
-      if (e < -126 || e > 126) e = fused_fallback_block;  // 2^e and 2^-e binary32 normals
-    }
-    exps[b] = e;
+    const int e = exps[b];
     if (e == fused_fallback_block) {
       if constexpr (SR) {  // keep the random lanes in step
         for (std::size_t j = 0; j < len; j += 8) {
