@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "lowp/bits.hpp"
 #include "lowp/block.hpp"
 #include "lowp/random.hpp"
 #include "lowp/reference_block.hpp"
@@ -411,6 +412,55 @@ TEST_CASE("binary32: every E2M1 code, midpoint and neighbour, subnormals, satura
               ++cases;
             }
           }
+        }
+      }
+    }
+  }
+  MESSAGE(cases << " tensors");
+  CHECK(bad == 0);
+}
+
+TEST_CASE("binary32: every FP8 / FP6 midpoint and neighbour in MX blocks") {
+  // Every positive value g of the element format, the midpoints between neighbours (ties, both
+  // parities), a binary32 ulp either side, and values beyond max_elem, with both signs, in blocks
+  // of 32 whose first element is max_elem * 2^k (so the floor and ceil rules give 2^k): the
+  // nearest-even kernel's ties and saturation, and the stochastic kernel at exact grid points.
+  std::size_t bad = 0, cases = 0;
+  std::mt19937_64 g(23);
+  for (const block_spec& s0 : {block_formats::mxfp8_e4m3, block_formats::mxfp8_e5m2,
+                               block_formats::mxfp6_e3m2, block_formats::mx(element_format::floating(formats::e4m3fn))}) {
+    const format& f = s0.element.fp;
+    std::vector<double> grid;
+    for (std::uint64_t c = 0; c < (std::uint64_t{1} << (f.width() - 1)); ++c) {
+      const std::optional<double> v = decode(c, f);
+      if (v && std::isfinite(*v) && *v >= 0) grid.push_back(*v);
+    }
+    std::sort(grid.begin(), grid.end());
+    std::vector<double> mags;
+    for (std::size_t i = 0; i < grid.size(); ++i) {
+      mags.push_back(grid[i]);
+      const double next = i + 1 < grid.size() ? grid[i + 1] : grid[i] + (grid[i] - grid[i - 1]);
+      const float mid = static_cast<float>((grid[i] + next) / 2);
+      mags.push_back(mid);
+      mags.push_back(std::nextafter(mid, 0.0f));
+      mags.push_back(std::nextafter(mid, 1e30f));
+    }
+    for (int k : {-20, 0, 7}) {
+      std::vector<double> in;
+      for (std::size_t i = 0; i < mags.size(); ++i) {
+        if (in.size() % 32 == 0) in.push_back(std::ldexp(f.largest(), k));
+        in.push_back(std::ldexp((i & 1) ? -mags[i] : mags[i], k));
+      }
+      while (in.size() % 32) in.push_back(0);
+      for (scale_rule r : {scale_rule::floor, scale_rule::ceil}) {
+        block_spec s = s0;
+        s.rule = r;
+        for (rounding m : {rounding::nearest_even, rounding::stochastic}) {
+          block_options o;
+          o.mode = m;
+          o.seed = g();
+          bad += compare(in, 1, in.size(), s, o);
+          ++cases;
         }
       }
     }
