@@ -315,13 +315,16 @@ void mx_run(const float* in, float* out, std::size_t nblocks, std::size_t len,
             std::uint32_t* fb_elems, std::size_t& n_fb) {
   lane_counts k;
   random_lanes rnd(p.key, index0);
-  // The scales first, 8 blocks at a time.
-  std::size_t b8 = 0;
-  for (; b8 + 8 <= nblocks; b8 += 8)
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(exps + b8), mx_exps(umax_x8(in + b8 * len, len), p));
-  for (; b8 < nblocks; ++b8)
-    exps[b8] = _mm256_cvtsi256_si32(mx_exps(_mm256_set1_epi32(static_cast<int>(block_umax(in + b8 * len, len))), p));
+  // 8 blocks at a time: their scales, then their elements (the loads of the next 8 blocks
+  // overlap the rounding of these).
   for (std::size_t b = 0; b < nblocks; ++b) {
+    if (b % 8 == 0) {
+      if (b + 8 <= nblocks)
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(exps + b), mx_exps(umax_x8(in + b * len, len), p));
+      else
+        for (std::size_t j = b; j < nblocks; ++j)
+          exps[j] = _mm256_cvtsi256_si32(mx_exps(_mm256_set1_epi32(static_cast<int>(block_umax(in + j * len, len))), p));
+    }
     const float* src = in + b * len;
     const int e = exps[b];
     if (e == fused_fallback_block) {
@@ -563,7 +566,7 @@ void nv_run(const float* in, float* out, std::size_t nblocks, std::size_t len,
   if (tb.s_t != p.s_t || tb.sr != SR) tb.build(p.s_t, SR);
   lane_counts k;
   random_lanes rnd(p.key, index0);
-  constexpr std::size_t batch = 64;
+  constexpr std::size_t batch = 8;  // the loads of the next 8 blocks overlap these blocks' rounding
   int codes[batch];
   for (std::size_t b0 = 0; b0 < nblocks; b0 += batch) {
     const std::size_t nb = nblocks - b0 < batch ? nblocks - b0 : batch;
