@@ -1,13 +1,15 @@
 // Benchmarks block quantize-dequantize (lowp::quantize_blocks, float storage) against memcpy of
 // the same float array in the same run: 10^7 and 10^8 N(0,1) floats, MXFP8 (E4M3), MXFP4 and
 // NVFP4, nearest-even and stochastic, 1 and 2 threads. Reports ns/element and x_memcpy = memcpy
-// time / quantize time (>= 1 means as fast as copying).
+// time / quantize time (>= 1 means as fast as copying); with 1 thread also the same ratio of
+// thread CPU times (cpu_x_memcpy), steadier than wall time on a shared machine.
 //
 // Sizes can be limited with LOWP_BENCH_MAX_N (e.g. 10000000) for quick runs.
 #include <benchmark/benchmark.h>
 #include <omp.h>
 
 #include <chrono>
+#include <ctime>
 #include <cstdlib>
 #include <cstring>
 #include <map>
@@ -47,14 +49,26 @@ std::map<std::pair<std::size_t, int>, double>& memcpy_ns() {
   static std::map<std::pair<std::size_t, int>, double> m;
   return m;
 }
+std::map<std::size_t, double>& memcpy_cpu_ns() {  // 1 thread
+  static std::map<std::size_t, double> m;
+  return m;
+}
+
+// Returns the calling thread's CPU time in ns.
+double thread_cpu_ns() {
+  timespec t;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) * 1e9 + static_cast<double>(t.tv_nsec);
+}
 
 void bm_memcpy(benchmark::State& state) {
   const std::size_t n = static_cast<std::size_t>(state.range(0));
   const int threads = static_cast<int>(state.range(1));
   const auto& in = input(n);
   auto& out = output(n);
-  double total = 0;
+  double total = 0, cpu = 0;
   for (auto _ : state) {
+    const double c0 = thread_cpu_ns();
     const auto t0 = std::chrono::steady_clock::now();
 #pragma omp parallel num_threads(threads)
     {
@@ -63,14 +77,20 @@ void bm_memcpy(benchmark::State& state) {
       std::memcpy(out.data() + b, in.data() + b, (e - b) * sizeof(float));
     }
     const auto t1 = std::chrono::steady_clock::now();
+    cpu += thread_cpu_ns() - c0;
     total += std::chrono::duration<double, std::nano>(t1 - t0).count();
     benchmark::DoNotOptimize(out.data());
     benchmark::ClobberMemory();
   }
-  const double ns = total / static_cast<double>(state.iterations()) / static_cast<double>(n);
+  const double per = static_cast<double>(state.iterations()) * static_cast<double>(n);
+  const double ns = total / per;
   memcpy_ns()[{n, threads}] = ns;
   state.counters["ns_per_el"] = ns;
   state.counters["x_memcpy"] = 1.0;
+  if (threads == 1) {
+    memcpy_cpu_ns()[n] = cpu / per;
+    state.counters["cpu_ns_per_el"] = cpu / per;
+  }
 }
 
 void bm_block(benchmark::State& state, lowp::block_spec spec, lowp::rounding mode) {
@@ -84,19 +104,27 @@ void bm_block(benchmark::State& state, lowp::block_spec spec, lowp::rounding mod
   opt.threads = threads;
   lowp::block_outputs<float> o;
   o.dequantized = out.data();
-  double total = 0;
+  double total = 0, cpu = 0;
   for (auto _ : state) {
+    const double c0 = thread_cpu_ns();
     const auto t0 = std::chrono::steady_clock::now();
     const auto c = lowp::quantize_blocks(in.data(), 1, n, spec, opt, o);
     const auto t1 = std::chrono::steady_clock::now();
+    cpu += thread_cpu_ns() - c0;
     total += std::chrono::duration<double, std::nano>(t1 - t0).count();
     benchmark::DoNotOptimize(c);
     benchmark::ClobberMemory();
   }
-  const double ns = total / static_cast<double>(state.iterations()) / static_cast<double>(n);
+  const double per = static_cast<double>(state.iterations()) * static_cast<double>(n);
+  const double ns = total / per;
   state.counters["ns_per_el"] = ns;
   const auto it = memcpy_ns().find({n, threads});
   if (it != memcpy_ns().end()) state.counters["x_memcpy"] = it->second / ns;
+  if (threads == 1) {
+    state.counters["cpu_ns_per_el"] = cpu / per;
+    const auto ic = memcpy_cpu_ns().find(n);
+    if (ic != memcpy_cpu_ns().end()) state.counters["cpu_x_memcpy"] = ic->second / (cpu / per);
+  }
 }
 
 void register_all() {

@@ -9,6 +9,7 @@
 #include <bit>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <limits>
 #include <random>
 #include <vector>
@@ -296,6 +297,55 @@ TEST_CASE("thread-count invariance and pack/unpack round trips") {
   }
   const std::uint32_t two[] = {0x3, 0xa};
   CHECK(pack_codes(two, 2, 4) == std::vector<std::uint8_t>{0xa3});
+}
+
+TEST_CASE("binary32 storage: thread-count invariance of the fused kernels, one long row") {
+  // One row of 2^17 + 40 binary32 values (chunks split inside it; a partial last block), with
+  // tiny values and a NaN block: the result with 1 and 3 threads, and that of binary64 storage
+  // (which the reference tests prove), agree element for element.
+  std::mt19937_64 g(12);
+  std::normal_distribution<float> nd;
+  const std::size_t n = (std::size_t{1} << 17) + 40;
+  std::vector<float> a(n);
+  for (float& v : a) v = nd(g);
+  for (std::size_t i = 0; i < n; i += 997) a[i] *= 1e-6f;
+  a[4099] = std::numeric_limits<float>::quiet_NaN();
+  const std::vector<double> ad(a.begin(), a.end());
+  for (const block_spec& s : {block_formats::mxfp8_e4m3, block_formats::mxfp4_e2m1, block_formats::nvfp4})
+    for (rounding m : {rounding::nearest_even, rounding::stochastic}) {
+      block_options o;
+      o.mode = m;
+      o.seed = 3;
+      std::vector<float> out1(n), out3(n);
+      block_outputs<float> f1, f3;
+      f1.dequantized = out1.data();
+      f3.dequantized = out3.data();
+      o.threads = 1;
+      const block_counters k1 = quantize_blocks(a.data(), 1, n, s, o, f1);
+      o.threads = 3;
+      const block_counters k3 = quantize_blocks(a.data(), 1, n, s, o, f3);
+      const run_result rd = run(ad, 1, n, s, o);
+      CHECK(k1 == k3);
+      CHECK(k1 == rd.k);
+      std::size_t bad = 0;
+      for (std::size_t i = 0; i < n; ++i)
+        bad += !same(out1[i], out3[i]) || !same(out1[i], static_cast<float>(rd.deq[i]));
+      CHECK(bad == 0);
+      // Non-temporal stores (used for outputs beyond the last-level cache), at both 16-byte
+      // alignments of the output.
+      setenv("LOWP_BLOCK_STREAM", "1", 1);
+      for (std::size_t off : {0, 4}) {
+        std::vector<float> outs(n + 4, -1.0f);
+        block_outputs<float> fs;
+        fs.dequantized = outs.data() + off;
+        const block_counters ks = quantize_blocks(a.data(), 1, n, s, o, fs);
+        CHECK(ks == k1);
+        std::size_t bad_s = 0;
+        for (std::size_t i = 0; i < n; ++i) bad_s += !same(outs[off + i], out1[i]);
+        CHECK(bad_s == 0);
+      }
+      unsetenv("LOWP_BLOCK_STREAM");
+    }
 }
 
 TEST_CASE("QSNR and crest factor") {
