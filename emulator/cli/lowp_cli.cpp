@@ -1,5 +1,6 @@
 // Implements the `lowp` command-line tool: option parsing, the streaming line reader and writer,
 // and the round / encode / decode / op / info commands.
+#include "cli_common.hpp"
 #include "lowp_cli.hpp"
 #include "lowp_cli_wide.hpp"
 
@@ -126,12 +127,6 @@ constexpr const char* usage_text =
     "are ignored. A bad line stops the run: the lines before it are printed, then an error.\n"
     "exit status: 0 ok, 1 bad input line, 2 bad command line.\n";
 
-// A command-line or input problem, reported as one line on stderr.
-struct cli_error {
-  std::string message;
-  int status;
-};
-
 enum class command { round, encode, decode, info, op };
 
 // The operations of `lowp op`, with their operand counts.
@@ -156,15 +151,6 @@ struct options {
   op_info op{"add", op_kind::add, 2};  // lowp op only
   bool wide = false;  // a format beyond binary64: round and op go to run_wide (MPFR)
 };
-
-std::string mode_list() {
-  std::string s;
-  for (rounding r : all_roundings) {
-    if (!s.empty()) s += ", ";
-    s += short_name(r);
-  }
-  return s;
-}
 
 // Parses the options after the command name; throws cli_error.
 options parse_options(int argc, char** argv) {
@@ -206,22 +192,6 @@ options parse_options(int argc, char** argv) {
   bool mode_given = false;
   for (int i = first_option; i < argc; ++i) {
     const std::string_view arg = argv[i];
-    // Splits "--key=value" and "--key value" / "-k value" into a value.
-    auto value_of = [&](std::string_view shortopt, std::string_view longopt,
-                        std::string_view& value) {
-      if ((!shortopt.empty() && arg == shortopt) || arg == longopt) {
-        if (i + 1 >= argc)
-          throw cli_error{"option " + std::string(arg) + " needs a value", exit_usage};
-        value = argv[++i];
-        return true;
-      }
-      if (arg.size() > longopt.size() && arg.substr(0, longopt.size()) == longopt &&
-          arg[longopt.size()] == '=') {
-        value = arg.substr(longopt.size() + 1);
-        return true;
-      }
-      return false;
-    };
     auto only_for_rounding = [&] {
       if (!rounds)
         throw cli_error{
@@ -229,32 +199,26 @@ options parse_options(int argc, char** argv) {
             exit_usage};
     };
     std::string_view value;
-    if (value_of("-f", "--format", value)) {
+    if (option_value(argc, argv, i, "-f", "--format", value)) {
       o.format_text = value;
       try {
         o.fmt = parse_format(value);
       } catch (const format_error& e) {
         throw cli_error{e.what(), exit_usage};
       }
-    } else if (value_of("-r", "--rounding", value)) {
+    } else if (option_value(argc, argv, i, "-r", "--rounding", value)) {
       only_for_rounding();
       mode_text = value;
       mode_given = true;
-    } else if (value_of("", "--seed", value)) {
+    } else if (option_value(argc, argv, i, "", "--seed", value)) {
       only_for_rounding();
-      const char* end = value.data() + value.size();
-      auto [p, ec] = std::from_chars(value.data(), end, o.seed, 10);
-      if (value.empty() || ec != std::errc{} || p != end)
-        throw cli_error{
-            "--seed wants an integer 0..18446744073709551615, got '" + std::string(value) + "'",
-            exit_usage};
-    } else if (value_of("", "--rbits", value)) {
+      o.seed = parse_unsigned(value, "--seed wants an integer 0..18446744073709551615");
+    } else if (option_value(argc, argv, i, "", "--rbits", value)) {
       only_for_rounding();
-      const char* end = value.data() + value.size();
-      auto [p, ec] = std::from_chars(value.data(), end, o.rbits, 10);
-      if (value.empty() || ec != std::errc{} || p != end || o.rbits < 1 || o.rbits > 64)
-        throw cli_error{"--rbits wants an integer 1..64, got '" + std::string(value) + "'",
-                        exit_usage};
+      const std::string what = "--rbits wants an integer 1..64";
+      const std::uint64_t r = parse_unsigned(value, what);
+      if (r < 1 || r > 64) throw cli_error{what + ", got '" + std::string(value) + "'", exit_usage};
+      o.rbits = static_cast<int>(r);
     } else if (arg == "--flags") {
       only_for_rounding();
       o.flags = true;
@@ -401,16 +365,6 @@ std::string_view trim(std::string_view s) {
   while (!s.empty() && is_blank(s.front())) s.remove_prefix(1);
   while (!s.empty() && is_blank(s.back())) s.remove_suffix(1);
   return s;
-}
-
-// Quotes a line for an error message: control characters shown as '?', long lines cut.
-std::string quoted(std::string_view s) {
-  constexpr std::size_t max_shown = 60;
-  std::string q = "'";
-  for (std::size_t i = 0; i < s.size() && i < max_shown; ++i)
-    q += (static_cast<unsigned char>(s[i]) < 0x20 || s[i] == 0x7f) ? '?' : s[i];
-  if (s.size() > max_shown) q += "...";
-  return q + "'";
 }
 
 // Parses a number line (NUL-terminated just past `line`); nullopt with `why` set when it is

@@ -3,13 +3,15 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <cstdlib>
 #include <istream>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "lowp/format.hpp"
+#include "cli_common.hpp"
 #include "lowp_cli.hpp"
 
 namespace lowp::cli {
@@ -22,14 +24,6 @@ double ulp_at(double x, const format& f) {
   int e = f.emin();
   if (x != 0) e = std::max(std::ilogb(x), e);
   return std::ldexp(1.0, e - f.mantissa_bits);
-}
-
-// Parses one number token as strtod does (decimal, C99 hex, inf, nan); false if it is not one.
-bool parse_number(const std::string& tok, double& v) {
-  if (tok.empty()) return false;
-  char* end = nullptr;
-  v = std::strtod(tok.c_str(), &end);
-  return end == tok.c_str() + tok.size();
 }
 
 }  // namespace
@@ -68,32 +62,23 @@ int run_ulp(int argc, char** argv, std::istream& in, std::ostream& out, std::ost
   std::uint64_t line_no = 0;
   while (std::getline(in, line)) {
     ++line_no;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    std::string tok[3];
-    int n = 0;
-    for (std::size_t i = 0; i < line.size();) {
-      while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
-      const std::size_t s = i;
-      while (i < line.size() && line[i] != ' ' && line[i] != '\t') ++i;
-      if (i > s) {
-        if (n == 3) break;
-        tok[n++] = line.substr(s, i - s);
-      }
-    }
-    if (n == 0) continue;  // blank line
-    double v = 0, r = 0;
-    if (n != 2 || !parse_number(tok[0], v) || !parse_number(tok[1], r)) {
-      err << "lowp: line " << line_no << ": expected 'value reference', got '" << line << "'\n";
+    const std::vector<std::string> tok = split_fields(line);
+    if (tok.empty()) continue;  // blank line
+    const std::optional<double> v = tok.size() == 2 ? parse_field(tok[0]) : std::nullopt;
+    const std::optional<double> r = tok.size() == 2 ? parse_field(tok[1]) : std::nullopt;
+    if (!v || !r) {
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      err << "lowp: line " << line_no << ": expected 'value reference', got " << quoted(line) << '\n';
       return exit_bad_input;
     }
     ++count;
-    if (!std::isfinite(v) || !std::isfinite(r)) {
+    if (!std::isfinite(*v) || !std::isfinite(*r)) {
       ++not_finite;
       continue;
     }
     // value - reference exactly as s + t (TwoSum), then scaled by the ulp (a power of two).
-    const double s = v - r, bb = s - v, t = (v - (s - bb)) + (-r - bb);
-    const double u = ulp_at(r, f);
+    const double s = *v - *r, bb = s - *v, t = (*v - (s - bb)) + (-*r - bb);
+    const double u = ulp_at(*r, f);
     const double e = s / u + t / u;
     const double a = std::fabs(e);
     sum += a;

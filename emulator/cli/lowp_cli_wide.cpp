@@ -14,36 +14,13 @@
 #include "lowp/flags.hpp"
 #include "lowp/random.hpp"
 #include "lowp/wide.hpp"
+#include "cli_common.hpp"
 #include "lowp_cli.hpp"
 
 namespace lowp::cli {
 namespace {
 
-bool is_blank(char c) { return c == ' ' || c == '\t'; }
-
-// Splits a line (trailing CR dropped) into blank-separated fields.
-std::vector<std::string> fields_of(std::string line) {
-  if (!line.empty() && line.back() == '\r') line.pop_back();
-  std::vector<std::string> out;
-  std::size_t i = 0;
-  while (i < line.size()) {
-    while (i < line.size() && is_blank(line[i])) ++i;
-    const std::size_t start = i;
-    while (i < line.size() && !is_blank(line[i])) ++i;
-    if (i > start) out.push_back(line.substr(start, i - start));
-  }
-  return out;
-}
-
-// Quotes a field for an error message: control characters shown as '?', long text cut.
-std::string quoted(const std::string& s) {
-  std::string q = "'";
-  for (std::size_t i = 0; i < s.size() && i < 60; ++i)
-    q += (static_cast<unsigned char>(s[i]) < 0x20 || s[i] == 0x7f) ? '?' : s[i];
-  if (s.size() > 60) q += "...";
-  return q + "'";
-}
-
+// An MPFR variable that clears itself.
 struct number {
   mpfr_t v;
   number() { mpfr_init2(v, 2); }
@@ -67,7 +44,7 @@ int run_wide(const wide_request& rq, std::istream& in, std::ostream& out, std::o
     return exit_bad_input;
   };
   while (std::getline(in, line)) {
-    const std::vector<std::string> f = fields_of(line);
+    const std::vector<std::string> f = split_fields(line);
     if (f.empty()) return fail("empty line");
     if (static_cast<int>(f.size()) != arity) {
       if (!rq.is_op) return fail("malformed number " + quoted(line));
