@@ -126,7 +126,8 @@ std::vector<claim> check_claims(const config& c, const std::vector<task>& tasks,
   for (const std::string e : {"l63", "l96"}) {
     if (!has(c.experiments, e)) continue;
     const lorenz_view v = view(e, tasks, runs);
-    if (both_modes) out.push_back(reach_claim(e, v, c.members));
+    // Lorenz '96's comparison is reported (reported_figures), not claimed: STUDIES.md 2c.
+    if (both_modes && e == "l63") out.push_back(reach_claim(e, v, c.members));
     if (e != "l63" || !has(c.modes, "rne")) continue;
     // Collapse: nearest at 2-4 sbits leaves the attractor's climate far behind the null band.
     claim k;
@@ -194,6 +195,22 @@ std::vector<claim> check_claims(const config& c, const std::vector<task>& tasks,
   return out;
 }
 
+std::vector<attribute> reported_figures(const config& c, const std::vector<task>& tasks,
+                                        const std::vector<record>& runs) {
+  std::vector<attribute> out;
+  if (!has(c.modes, "rne") || !has(c.modes, "sr")) return out;
+  for (const std::string e : {"l63", "l96"}) {
+    if (!has(c.experiments, e)) continue;
+    const lorenz_view v = view(e, tasks, runs);
+    const auto value = [](int s) { return static_cast<std::int64_t>(s == never ? -1 : s); };
+    out.push_back({e + "_rne_band_from_sbits", value(v.reach(rounding::nearest_even))});
+    out.push_back({e + "_sr_band_from_sbits", value(v.reach(rounding::stochastic))});
+    out.push_back({e + "_rne_band_from_sbits_p95", value(v.reach(rounding::nearest_even, true))});
+    out.push_back({e + "_sr_band_from_sbits_p95", value(v.reach(rounding::stochastic, true))});
+  }
+  return out;
+}
+
 void print_summary(const config& c, const std::vector<task>& tasks, const std::vector<record>& runs, std::ostream& out) {
   for (const std::string e : {"l63", "l96"}) {
     if (!has(c.experiments, e)) continue;
@@ -227,7 +244,7 @@ void print_summary(const config& c, const std::vector<task>& tasks, const std::v
     table.print(out);
     if (has(c.modes, "rne") && has(c.modes, "sr")) {
       const auto text = [](int s) { return s == never ? std::string("never") : std::to_string(s); };
-      out << "within the null band from: nearest " << text(v.reach(rounding::nearest_even)) << " sbits, stochastic "
+      out << (e == "l96" ? "REPORTED (not a claim): " : "") << "within the null band from: nearest " << text(v.reach(rounding::nearest_even)) << " sbits, stochastic "
           << text(v.reach(rounding::stochastic)) << " sbits (95th percentile: "
           << text(v.reach(rounding::nearest_even, true)) << " and " << text(v.reach(rounding::stochastic, true))
           << ")\n";
@@ -271,6 +288,7 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
       [&](std::size_t i) { return run_task(c, tasks[i]); }, c.common.threads, report);
   const std::vector<claim> claims = check_claims(c, tasks, runs);
   write_claims(writer, claims);
+  for (const attribute& a : reported_figures(c, tasks, runs)) writer.set_root(a.name, a.value);
   writer.set_root("end_time", utc_now());
   writer.commit();
   print_summary(c, tasks, runs, out);

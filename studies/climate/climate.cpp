@@ -328,8 +328,8 @@ std::string task::name() const {
 void add_options(option_parser& p, config& c) {
   p.add_common(c.common);
   p.add("experiments", c.experiments, "experiments to run (l63, l96, heat)");
-  p.add("sbits", c.sbits, "L63/L96: significand bits of the rpe-style formats E11M<sbits> (1..52)");
-  p.add("formats", c.formats, "L63/L96: further formats (lowp format strings)");
+  p.add("sbits", c.sbits, "L63/L96: significand bits of the rpe-style formats E11M<sbits> (1..52; quick: 2,3,4,6,8,10,12,15,23)");
+  p.add("formats", c.formats, "L63/L96: further formats (lowp format strings; quick: binary16)");
   p.add("modes", c.modes, "rounding modes (rne, sr, ...)");
   p.add("members", c.members, "L63/L96: runs (perturbed starts; stochastic: own streams) per format and mode (quick: 3)");
   p.add("null-members", c.null_members, "L63/L96: binary64 runs with perturbed starts in the null ensemble (>= 2)");
@@ -358,6 +358,8 @@ void add_options(option_parser& p, config& c) {
 void apply_quick(const option_parser& p, config& c) {
   if (!c.common.quick) return;
   if (!p.given("members")) c.members = 3;
+  if (!p.given("sbits")) c.sbits = {"2", "3", "4", "6", "8", "10", "12", "15", "23"};
+  if (!p.given("formats")) c.formats = {"binary16"};
   if (!p.given("l63-samples")) c.l63_samples = 5000;
   if (!p.given("l96-samples")) c.l96_samples = 2000;
   if (!p.given("heat-years")) c.heat_years = 10;

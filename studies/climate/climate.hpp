@@ -30,7 +30,7 @@ struct config {
   // -delta_k (stochastic member k also draws from its own random stream), delta_j spread evenly
   // over [null_min, null_max]. A format and mode is judged by the median of its members.
   int members = 5;           // runs per format and mode (quick: 3)
-  int null_members = 20;     // binary64 runs in the null ensemble
+  int null_members = 40;     // binary64 runs in the null ensemble
   double null_min = 1e-6, null_max = 1e-5;
   // Lorenz '63 (STUDIES.md 2a): start (1, 1, 20), binary64 spin-up, the run's own spin-up, then a
   // sample every `every` steps.
@@ -73,6 +73,11 @@ record run_task(const config& c, const task& t);
 // Checks the study's claims against the runs (by task index).
 std::vector<claim> check_claims(const config& c, const std::vector<task>& tasks,
                                 const std::vector<record>& runs);
+// Returns the figures the study reports without claiming (root attributes): per Lorenz model,
+// the sbits from which nearest and stochastic are in the null band (-1: never), also with the
+// 95th percentile as threshold. Lorenz '96's comparison is reported only (STUDIES.md 2c).
+std::vector<attribute> reported_figures(const config& c, const std::vector<task>& tasks,
+                                        const std::vector<record>& runs);
 // Prints the summary tables.
 void print_summary(const config& c, const std::vector<task>& tasks, const std::vector<record>& runs,
                    std::ostream& out);
