@@ -317,6 +317,7 @@ void recurrence_finder::add(const std::vector<double>& state, std::int64_t step)
 }
 
 std::string task::name() const {
+  if (!label.empty()) return label;
   std::string n = experiment + "_";
   if (kind == "null") return n + "null";
   n += format_text + "_" + std::string(short_name(mode));
@@ -422,14 +423,14 @@ std::vector<task> make_tasks(const config& c) {
           const std::string text = "E11M" + std::to_string(s);
           const int seeds = is_stochastic(m) ? c.heat_seeds : 1;
           for (int k = 0; k < seeds; ++k)
-            tasks.push_back({"heat", "run", text, parse_format(text), m, is_stochastic(m) ? k : -1, factor});
+            tasks.push_back({"heat", "run", text, parse_format(text), m, is_stochastic(m) ? k : -1, factor, ""});
         }
   for (const char* e : {"l96", "l63"}) {
     if (!wanted(e)) continue;
-    tasks.push_back({e, "null", "binary64", formats::binary64, rounding::nearest_even, -1, 1});
+    tasks.push_back({e, "null", "binary64", formats::binary64, rounding::nearest_even, -1, 1, ""});
     for (const auto& [f, text] : formats)
       for (rounding m : modes) {
-        for (int k = 0; k < c.members; ++k) tasks.push_back({e, "run", text, f, m, k, 1});
+        for (int k = 0; k < c.members; ++k) tasks.push_back({e, "run", text, f, m, k, 1, ""});
       }
   }
   return tasks;

@@ -54,7 +54,11 @@ void add_options(option_parser& parser, config& c);
 // Applies --quick's reduced sweep to the options the user did not set.
 void apply_quick(const option_parser& parser, config& c);
 
-// One unit of the sweep (a run of the result file).
+// One unit of the sweep (a run of the result file). Another family of runs (the shallow-water
+// experiment) joins with a few lines: its options in config and add_options/apply_quick, its
+// names as tasks {experiment, "run"} with `label` = the family's run name in make_tasks, a branch
+// in run_task calling the family's runner, and its claims/summary over its records in
+// check_claims/print_summary.
 struct task {
   std::string experiment;  // l63, l96, heat
   std::string kind;        // run (one format and mode) or null (the binary64 ensemble)
@@ -63,6 +67,7 @@ struct task {
   rounding mode = rounding::nearest_even;
   int member = -1;         // Lorenz: 0 .. members - 1; heat: the stochastic seed (-1: nearest)
   int dt_factor = 1;       // heat: dt = 1800 s * dt_factor
+  std::string label;       // when set, the run's name (families that name their own runs)
   [[nodiscard]] std::string name() const;
 };
 
