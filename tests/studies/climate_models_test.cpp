@@ -45,16 +45,19 @@ TEST_CASE("E11M52 under lowp::number and fp<binary64> reproduce plain double bit
     models::lorenz63<double> d;
     models::lorenz63<number> n;
     models::lorenz63<fp64> f;
+    models::lorenz63<number, double> mixed;  // compute in number, prognostics in double
     auto sd = d.make_state(1, 1, 20);
     auto sn = n.make_state(1, 1, 20);
     auto sf = f.make_state(1, 1, 20);
+    auto sm = mixed.make_state(1, 1, 20);
     bool same = true;
     for (int k = 0; k < 3000 && same; ++k) {
       d.step(sd);
       n.step(sn);
       f.step(sf);
+      mixed.step(sm);
       for (int i = 0; i < 3; ++i)
-        same = same && same_bits(sd[i], sn[i].value()) && same_bits(sd[i], sf[i].value());
+        same = same && same_bits(sd[i], sn[i].value()) && same_bits(sd[i], sf[i].value()) && same_bits(sd[i], sm[i]);
     }
     CHECK(same);
     CHECK(std::fabs(sd[0]) > 0);  // a real trajectory, not a stuck one
@@ -76,13 +79,17 @@ TEST_CASE("E11M52 under lowp::number and fp<binary64> reproduce plain double bit
     models::heat_column_params p;
     models::heat_column<double> d(p);
     models::heat_column<number> n(p);
+    models::heat_column<double, number> mixed(p);  // compute in double, prognostics in number
     auto sd = d.make_state(p);
     auto sn = n.make_state(p);
+    auto sm = mixed.make_state(p);
     bool same = true;
     for (int k = 0; k < 5000 && same; ++k) {
       d.step(sd);
       n.step(sn);
-      for (std::size_t i = 0; i < sd.size(); ++i) same = same && same_bits(sd[i], sn[i].value());
+      mixed.step(sm);
+      for (std::size_t i = 0; i < sd.size(); ++i)
+        same = same && same_bits(sd[i], sn[i].value()) && same_bits(sd[i], sm[i].value());
     }
     CHECK(same);
     CHECK(sd[1] > 273.3);
