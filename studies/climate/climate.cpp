@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <set>
 
 #include "lowp/context.hpp"
 #include "lowp/models/heat_column.hpp"
@@ -433,6 +434,10 @@ std::vector<task> make_tasks(const config& c) {
         for (int k = 0; k < c.members; ++k) tasks.push_back({e, "run", text, f, m, k, 1, ""});
       }
   }
+  std::set<std::string> names;
+  for (const task& t : tasks)
+    if (!names.insert(t.name()).second)
+      throw usage_error("run " + t.name() + " appears twice (a format or mode listed twice?)");
   return tasks;
 }
 

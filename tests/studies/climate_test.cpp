@@ -251,6 +251,8 @@ TEST_CASE("bad options fail with one line before any work") {
       {{"--out", "x.h5", "--sbits", "2,60"}, 2, "climate: error: --sbits: 60 is outside 1..52\n"},
       {{"--out", "x.h5", "--members", "41"}, 2, "climate: error: --null-members must be >= 2 and >= --members\n"},
       {{"--out", "x.h5", "--heat-years", "0"}, 2, "climate: error: --heat-years must be in (0, 200]\n"},
+      {{"--out", "x.h5", "--sbits", "10", "--formats", "E11M10"}, 2,
+       "climate: error: run l96_E11M10_rne_m0 appears twice (a format or mode listed twice?)\n"},
       {{"--out", "x.h5", "--experiments", "sw2"}, 2,
        "climate: error: --experiments: unknown experiment 'sw2' (l63, l96, heat)\n"},
       {{"--out", (dir.path / "missing" / "r.h5").string()}, 1,
