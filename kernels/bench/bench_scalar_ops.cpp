@@ -1,5 +1,6 @@
 // Benchmarks the scalar types' arithmetic: add, mul, fma, div, sqrt on bfloat16, float16,
-// float8_e4m3fn, E8M30 (fp<F>, nearest-even), lowp::number (bfloat16 from the context), a
+// float8_e4m3fn, E8M30 (fp<F>, nearest-even), bfloat16 and rpe-style E11M10 in stochastic rounding,
+// E11M10 nearest-even, lowp::number (bfloat16 from the context), a
 // bfloat16 kept as its 16-bit code (decode, op, encode), and native float and double in the same
 // run, two ways:
 //   stream  out[i] = op(a[i], b[i]) over 10^7 fresh independent elements (inputs are values of
@@ -29,6 +30,10 @@
 namespace {
 
 using e8m30 = lowp::fp<lowp::ieee_format(8, 30)>;
+// rpe-style: 10 significand bits with binary64's exponent range (off the nearest fast path).
+using e11m10 = lowp::fp<lowp::ieee_format(11, 10)>;
+using e11m10_sr = lowp::fp<lowp::ieee_format(11, 10), lowp::rounding::stochastic>;
+using bfloat16_sr = lowp::fp<lowp::formats::bfloat16, lowp::rounding::stochastic>;
 
 enum class op { add, mul, fma, div, sqrt };
 const char* op_name(op o) {
@@ -262,13 +267,18 @@ void register_type(const std::string& name) {
 
 // A number's operations need a context: bfloat16, nearest-even, for the whole run.
 int main(int argc, char** argv) {
-  lowp::scoped_context ctx(lowp::formats::bfloat16, lowp::rounding::nearest_even);
+  // The generator serves the stochastic fp types (one random word per rounding).
+  lowp::sr_generator gen(1);
+  lowp::scoped_context ctx(lowp::formats::bfloat16, lowp::rounding::nearest_even, gen);
   register_type<double>("double");
   register_type<float>("float");
   register_type<lowp::bfloat16>("bfloat16");
   register_type<lowp::float16>("float16");
   register_type<lowp::float8_e4m3fn>("e4m3fn");
   register_type<e8m30>("E8M30");
+  register_type<bfloat16_sr>("bfloat16_sr");
+  register_type<e11m10>("E11M10");
+  register_type<e11m10_sr>("E11M10_sr");
   register_type<lowp::number>("number_bfloat16");
   register_type<bf16_code>("bfloat16_code");
   benchmark::Initialize(&argc, argv);

@@ -102,12 +102,13 @@ constexpr double inf = std::numeric_limits<double>::infinity();
 constexpr double qnan = std::numeric_limits<double>::quiet_NaN();
 
 // Calls ops.hpp's operation `op` (0 add, 1 sub, 2 mul, 3 div) with the random word.
-round_result ref_op(int op, double a, double b, const format& f, rounding m, std::uint64_t r) {
+round_result ref_op(int op, double a, double b, const format& f, rounding m, std::uint64_t r,
+                    int rbits = 64) {
   switch (op) {
-    case 0: return lowp::add(a, b, f, m, r);
-    case 1: return lowp::sub(a, b, f, m, r);
-    case 2: return lowp::mul(a, b, f, m, r);
-    default: return lowp::div(a, b, f, m, r);
+    case 0: return lowp::add(a, b, f, m, r, rbits);
+    case 1: return lowp::sub(a, b, f, m, r, rbits);
+    case 2: return lowp::mul(a, b, f, m, r, rbits);
+    default: return lowp::div(a, b, f, m, r, rbits);
   }
 }
 
@@ -126,10 +127,10 @@ T fp_op(int op, T a, T b) {
 // rounding, so they must agree on every bit as well. Returns the number of mismatches.
 template <class T>
 long check_against_ops(const std::vector<double>& a_values, const std::vector<double>& b_values,
-                       bool all_pairs) {
+                       bool all_pairs, int rbits = 64) {
   constexpr format F = T::format_value;
   constexpr rounding M = T::rounding_mode;
-  sr_generator gen(2024, 7);
+  sr_generator gen(2024, 7, rbits);
   random_stream ref(2024, 7);
   std::uint64_t counter = 0;
   scoped_context ctx(gen);
@@ -138,7 +139,7 @@ long check_against_ops(const std::vector<double>& a_values, const std::vector<do
     const T x = T::from_value(a), y = T::from_value(b);
     for (int op = 0; op < 4; ++op) {
       const T r = fp_op(op, x, y);
-      const double want = ref_op(op, a, b, F, M, is_stochastic(M) ? ref(counter++) : 0).value;
+      const double want = ref_op(op, a, b, F, M, is_stochastic(M) ? ref(counter++) : 0, rbits).value;
       if (bits_of(r.value()) != bits_of(want)) ++bad;
     }
   };
@@ -149,7 +150,7 @@ long check_against_ops(const std::vector<double>& a_values, const std::vector<do
     for (std::size_t i = 0; i < a_values.size(); ++i) one(a_values[i], b_values[i]);
   }
   for (double a : a_values) {
-    const double want = lowp::sqrt(a, F, M, is_stochastic(M) ? ref(counter++) : 0).value;
+    const double want = lowp::sqrt(a, F, M, is_stochastic(M) ? ref(counter++) : 0, rbits).value;
     if (bits_of(sqrt(T::from_value(a)).value()) != bits_of(want)) ++bad;
   }
   // fma on random triples of the operands (a product next to a tiny addend comes up often:
@@ -161,7 +162,7 @@ long check_against_ops(const std::vector<double>& a_values, const std::vector<do
     const double x = a_values[(r & 0xffffff) % a_values.size()];
     const double y = b_values[((r >> 24) & 0xffffff) % b_values.size()];
     const double z = a_values[(r >> 48) % a_values.size()];
-    const double want = lowp::fma(x, y, z, F, M, is_stochastic(M) ? ref(counter++) : 0).value;
+    const double want = lowp::fma(x, y, z, F, M, is_stochastic(M) ? ref(counter++) : 0, rbits).value;
     if (bits_of(fma(T::from_value(x), T::from_value(y), T::from_value(z)).value()) != bits_of(want))
       ++bad;
   }
@@ -233,6 +234,34 @@ long random_all_modes(std::size_t n, std::index_sequence<I...>) {
 
 constexpr auto all_modes = std::make_index_sequence<std::size(all_roundings)>{};
 
+// Values of F with exponents in [-8, 8] and random signs and significands, so that most sums,
+// products and fmas of two of them are exact in binary64: the operands that take the
+// exactness-tested path (detail::sum_is_exact and friends) in stochastic modes and in formats off
+// the nearest fast path.
+std::vector<double> nearby_values(const format& f, std::size_t n, std::uint64_t seed) {
+  std::vector<double> v;
+  random_stream s(seed);
+  for (std::uint64_t i = 0; v.size() < n; ++i) {
+    const std::uint64_t r = s(i);
+    const int e = static_cast<int>((r >> 40) % 17) - 8;
+    const double sig = 1.0 + std::ldexp(static_cast<double>(r & ((std::uint64_t{1} << f.mantissa_bits) - 1)),
+                                        -f.mantissa_bits);
+    const double x = std::ldexp((r >> 63) != 0 ? -sig : sig, e);
+    if (round(x, f, rounding::nearest_even).value == x) v.push_back(x);
+  }
+  return v;
+}
+
+template <format F, std::size_t... I>
+long nearby_all_modes(std::size_t n, std::index_sequence<I...>) {
+  const std::vector<double> a = nearby_values(F, n, 11), b = nearby_values(F, n, 12);
+  // The path must be exercised: most of these sums are exact in binary64.
+  std::size_t exact = 0;
+  for (std::size_t i = 0; i < n; ++i) exact += detail::sum_is_exact(a[i], b[i], a[i] + b[i]) ? 1 : 0;
+  CHECK(exact > n / 2);
+  return (check_against_ops<fp<F, all_roundings[I]>>(a, b, false) + ...);
+}
+
 }  // namespace
 
 TEST_CASE("the fast path is used where the header says, and only there") {
@@ -275,6 +304,34 @@ TEST_CASE("fp agrees with ops.hpp bit for bit on random pairs of wider formats")
   CHECK(random_all_modes<e8m30>(10000, all_modes) == 0);
   CHECK(random_all_modes<ieee_format(11, 12)>(10000, all_modes) == 0);
   CHECK(random_all_modes<binary16_ftz>(10000, all_modes) == 0);
+}
+
+TEST_CASE("the exactness-tested path agrees with ops.hpp on operands with nearby exponents") {
+  // Stochastic modes of every format and every mode of the rpe-style E11Mp formats (off the
+  // nearest fast path) round an exact binary64 result once; everything else goes to ops.hpp.
+  CHECK(nearby_all_modes<formats::bfloat16>(20000, all_modes) == 0);
+  CHECK(nearby_all_modes<formats::binary16>(20000, all_modes) == 0);
+  CHECK(nearby_all_modes<ieee_format(11, 10)>(20000, all_modes) == 0);
+  CHECK(nearby_all_modes<ieee_format(11, 23)>(20000, all_modes) == 0);
+  CHECK(nearby_all_modes<ieee_format(11, 3)>(20000, all_modes) == 0);
+  CHECK(nearby_all_modes<e8m30>(10000, all_modes) == 0);
+  CHECK(nearby_all_modes<binary16_ftz>(10000, all_modes) == 0);
+}
+
+TEST_CASE("stochastic rounding with few random bits agrees with ops.hpp") {
+  // With 64 random bits a comparison that is off by one (<= for <) would show once in 2^64
+  // roundings; with 1..4 bits it shows at once.
+  const std::vector<double> a = nearby_values(formats::bfloat16, 5000, 21);
+  const std::vector<double> b = nearby_values(formats::bfloat16, 5000, 22);
+  const std::vector<double> c = nearby_values(ieee_format(11, 10), 5000, 23);
+  const std::vector<double> d = nearby_values(ieee_format(11, 10), 5000, 24);
+  for (int rbits : {1, 2, 4, 13}) {
+    CAPTURE(rbits);
+    CHECK(check_against_ops<fp<formats::bfloat16, rounding::stochastic>>(a, b, false, rbits) == 0);
+    CHECK(check_against_ops<fp<formats::bfloat16, rounding::stochastic_equal>>(a, b, false, rbits) == 0);
+    CHECK(check_against_ops<fp<ieee_format(11, 10), rounding::stochastic>>(c, d, false, rbits) == 0);
+    CHECK(check_against_ops<fp<formats::binary16, rounding::stochastic>>(a, b, false, rbits) == 0);
+  }
 }
 
 TEST_CASE("construction rounds like lowp::round in every deterministic mode") {

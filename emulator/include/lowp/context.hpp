@@ -61,6 +61,9 @@ struct context {
   bool has_format = false;
   sr_generator* generator = nullptr;
   const context* enclosing = nullptr;
+  // fmt's smallest normal and largest value as binary64 patterns (precomputed for number's
+  // integer rounding in the normal range).
+  std::uint64_t normal_lo = 0, normal_hi = 0;
 };
 
 namespace detail {
@@ -91,6 +94,8 @@ class scoped_context {
     ctx_.fmt = f;
     ctx_.mode = mode;
     ctx_.has_format = true;
+    ctx_.normal_lo = __builtin_bit_cast(std::uint64_t, f.smallest_normal());
+    ctx_.normal_hi = __builtin_bit_cast(std::uint64_t, f.largest());
     ctx_.generator = generator;
     push();
   }
@@ -102,6 +107,8 @@ class scoped_context {
       ctx_.fmt = c->fmt;
       ctx_.mode = c->mode;
       ctx_.has_format = c->has_format;
+      ctx_.normal_lo = c->normal_lo;
+      ctx_.normal_hi = c->normal_hi;
     }
     ctx_.generator = &generator;
     push();

@@ -41,8 +41,14 @@
 //     binary64 gives 1, the answer is 1 + 2^-7), so the binary64 sum is first turned into the
 //     sum rounded to odd with TwoSum's exact error (see sum_to_odd), which rounds correctly
 //     to F in every deterministic mode when p + 2 <= 53.
-//   - Directed and odd modes of div and sqrt, and stochastic modes of everything but mul, take
-//     the exact path of ops.hpp (stochastic rounding needs the exact fraction).
+//   - Directed and odd modes of div and sqrt, and stochastic modes of everything but mul, first
+//     test whether the binary64 result is exact (TwoSum's error, or the fma residual, is zero;
+//     see detail::sum_is_exact): then rounding it once is the answer, with the same random word.
+//     Sums and fmas of p-bit values are exact in binary64 unless the exponents differ by more
+//     than about 52 - p, so this is the common case. Otherwise they take the exact path of
+//     ops.hpp (stochastic rounding needs the exact fraction).
+//   - Formats off the fast path (e.g. rpe-style E11Mp, wider precisions) use the same exactness
+//     tests in every mode before the exact path.
 //   - A NaN from the binary64 operation goes to the exact path too, so NaN signs and payloads
 //     are ops.hpp's (hardware invalid operations give a negative default NaN on x86).
 // fp_test checks the fast path bit for bit against ops.hpp on every pair of codes of the 8-bit
@@ -95,6 +101,97 @@ template <class T>
 concept exactly_convertible_arithmetic =
     std::same_as<T, double> || std::same_as<T, float> || std::integral<T>;
 
+// Exactness tests of a binary64 result, shared by fp and number: when the binary64 operation
+// was exact, rounding its result once IS the operation rounded once, in every mode (stochastic
+// ones included, with the same random word) and every format without DAZ. Each is conservative:
+// false sends the caller to ops.hpp's exact path, never to a wrong answer.
+namespace detail {
+// True when r = x + y rounded to nearest is finite, nonzero and exact: TwoSum's error term
+// (exact whenever r is finite) is zero. A zero sum is left to ops.hpp (its sign depends on the
+// mode).
+constexpr bool sum_is_exact(double x, double y, double r) noexcept {
+  if (r == 0 || r - r != 0) return false;
+  const double bb = r - x;
+  return (x - (r - bb)) + (y - bb) == 0;
+}
+// True when r = x * y rounded to nearest is exact: with |r| in [2^-960, 2^1000] the exact
+// residual x * y - r is a multiple of ulp(x) ulp(y) >= 2^-1065, so fma computes it without
+// underflow and it is zero only when the product is exact.
+inline bool product_is_exact(double x, double y, double r) noexcept {
+  const double m = r < 0 ? -r : r;
+  return m >= 0x1p-960 && m <= 0x1p1000 && std::fma(x, y, -r) == 0;
+}
+// True when r = x / y rounded to nearest is exact: with |x|, |y|, |r| in [2^-400, 2^400],
+// r * y - x is a multiple of ulp(r) ulp(y) >= 2^-904 or zero, so fma's result is zero exactly
+// when r * y == x.
+inline bool quotient_is_exact(double x, double y, double r) noexcept {
+  auto in = [](double v) {
+    const double m = v < 0 ? -v : v;
+    return m >= 0x1p-400 && m <= 0x1p400;
+  };
+  return in(x) && in(y) && in(r) && std::fma(r, y, -x) == 0;
+}
+// True when r = sqrt(x) rounded to nearest is exact (x in [2^-900, 2^1000]: r * r - x is a
+// multiple of ulp(r)^2 >= 2^-1004 and r * r does not overflow).
+inline bool root_is_exact(double x, double r) noexcept {
+  return x >= 0x1p-900 && x <= 0x1p1000 && std::fma(r, r, -x) == 0;
+}
+// Rounds r to a format with m mantissa bits whose normal values run from the binary64 pattern lo
+// (smallest normal) to hi (largest), when |r| lies in [lo, hi] (then so does the result: the
+// ends are values of the format); returns false, leaving out alone, otherwise (zero, subnormal
+// results, overflow, inf, NaN: lowp::round's cases). In that range rounding is an integer
+// operation on the binary64 pattern, whose low 52 - m bits are the fraction below the format's
+// last significand bit:
+//
+//   r:  [ s | exponent (11) | the format's m bits | fraction (52 - m bits) ]
+//
+// Nearest modes add just under or exactly half a unit (plus the last kept bit for ties to
+// even) and clear the fraction; a carry out of the significand steps the exponent, which is
+// the right result. Directed modes truncate and step by one unit when the fraction is nonzero
+// and the direction points away from zero; odd truncates and sets the last kept bit;
+// stochastic steps away from zero when the top rbits of the random word are below the top
+// rbits of the fraction (left-aligned to 64 bits), stochastic_equal when inexact and the top
+// random bit is set: lowp::round's definitions (round.hpp, detail::round_up), so the results
+// are identical (fp_test and number_test check it).
+constexpr bool round_normal(double r, int m, std::uint64_t lo, std::uint64_t hi, bool is_signed,
+                            rounding mode, std::uint64_t random, int rbits, double& out) noexcept {
+  const std::uint64_t b = __builtin_bit_cast(std::uint64_t, r);
+  // Unsigned formats: a negative r keeps its sign bit here and falls outside (lowp::round: NaN).
+  const std::uint64_t mag = is_signed ? b & ~sign_mask : b;
+  if (mag - lo > hi - lo) return false;
+  const int shift = 52 - m;
+  if (shift == 0) {  // binary64's own precision: r is a value of the format
+    out = r;
+    return true;
+  }
+  const std::uint64_t unit = std::uint64_t{1} << shift;
+  const std::uint64_t half = unit >> 1;
+  const std::uint64_t low = unit - 1;
+  const bool negative = (b >> 63) != 0;
+  const bool inexact = (b & low) != 0;
+  std::uint64_t o = 0;
+  switch (mode) {
+    case rounding::nearest_even: o = (b + (half - 1) + ((b >> shift) & 1)) & ~low; break;
+    case rounding::nearest_away: o = (b + half) & ~low; break;
+    case rounding::nearest_zero: o = (b + (half - 1)) & ~low; break;
+    case rounding::toward_zero: o = b & ~low; break;
+    case rounding::up: o = (b & ~low) + ((inexact && !negative) ? unit : 0); break;
+    case rounding::down: o = (b & ~low) + ((inexact && negative) ? unit : 0); break;
+    case rounding::odd: o = (b & ~low) | (inexact ? unit : 0); break;
+    case rounding::stochastic: {
+      // The shift (1..52) fraction bits, left-aligned: the rest of frac64 is zero.
+      const std::uint64_t frac64 = (b & low) << (64 - shift);
+      const int drop = 64 - rbits;
+      o = (b & ~low) + (((random >> drop) < (frac64 >> drop)) ? unit : 0);
+      break;
+    }
+    case rounding::stochastic_equal: o = (b & ~low) + ((inexact && (random >> 63) != 0) ? unit : 0); break;
+  }
+  out = __builtin_bit_cast(double, o);
+  return true;
+}
+}  // namespace detail
+
 template <format F, rounding Mode = rounding::nearest_even>
   requires(F.fits_binary64())
 class fp {
@@ -107,6 +204,9 @@ class fp {
       F.subnormals == subnormal_mode::on && F.has_zero && !F.daz &&
       2 * F.precision() + 2 <= 53 && F.emax() <= 480 && F.emin() - F.mantissa_bits >= -480;
   static constexpr bool fast_nearest = fast_path && is_nearest(Mode);
+  // True when the other cases (stochastic modes, formats off the fast path) first test whether
+  // the binary64 result is exact and then round it once (detail::sum_is_exact and friends).
+  static constexpr bool exact_check = !F.daz;
 
   // Zero (+0; the smallest value in a format without zero).
   constexpr fp() noexcept : v_(F.has_zero ? 0.0 : F.smallest_normal()) {}
@@ -148,6 +248,9 @@ class fp {
     } else if constexpr (fast_path && !is_stochastic(Mode)) {
       const double r = a.v_ + b.v_;
       if (r != 0 && r - r == 0) [[likely]] return from_value(round_fast(sum_to_odd(a.v_, b.v_, r)));
+    } else if constexpr (exact_check) {
+      const double r = a.v_ + b.v_;
+      if (detail::sum_is_exact(a.v_, b.v_, r)) [[likely]] return from_value(round_once(r));
     }
     return from_value(exact([](double x, double y, std::uint64_t rnd, int rb) {
       return lowp::add(x, y, F, Mode, rnd, rb);
@@ -160,6 +263,9 @@ class fp {
     } else if constexpr (fast_path && !is_stochastic(Mode)) {
       const double r = a.v_ - b.v_;
       if (r != 0 && r - r == 0) [[likely]] return from_value(round_fast(sum_to_odd(a.v_, -b.v_, r)));
+    } else if constexpr (exact_check) {
+      const double r = a.v_ - b.v_;
+      if (detail::sum_is_exact(a.v_, -b.v_, r)) [[likely]] return from_value(round_once(r));
     }
     return from_value(exact([](double x, double y, std::uint64_t rnd, int rb) {
       return lowp::sub(x, y, F, Mode, rnd, rb);
@@ -173,6 +279,11 @@ class fp {
       } else {
         if (r == r) [[likely]] return from_value(round_fast(r));
       }
+    } else if constexpr (exact_check) {
+      if (!std::is_constant_evaluated()) {
+        const double r = a.v_ * b.v_;
+        if (detail::product_is_exact(a.v_, b.v_, r)) [[likely]] return from_value(round_once(r));
+      }
     }
     return from_value(exact([](double x, double y, std::uint64_t rnd, int rb) {
       return lowp::mul(x, y, F, Mode, rnd, rb);
@@ -182,6 +293,11 @@ class fp {
     if constexpr (fast_nearest) {
       const double r = a.v_ / b.v_;
       if (r == r) [[likely]] return from_value(round_fast(r));
+    } else if constexpr (exact_check) {
+      if (!std::is_constant_evaluated()) {
+        const double r = a.v_ / b.v_;
+        if (detail::quotient_is_exact(a.v_, b.v_, r)) return from_value(round_once(r));
+      }
     }
     return from_value(exact([](double x, double y, std::uint64_t rnd, int rb) {
       return lowp::div(x, y, F, Mode, rnd, rb);
@@ -206,6 +322,11 @@ class fp {
         const double r = std::sqrt(a.v_);
         if (r == r) [[likely]] return from_value(round_fast(r));
       }
+    } else if constexpr (exact_check) {
+      if (!std::is_constant_evaluated()) {
+        const double r = std::sqrt(a.v_);
+        if (detail::root_is_exact(a.v_, r)) return from_value(round_once(r));
+      }
     }
     return from_value(exact([](double x, std::uint64_t rnd, int rb) {
       return lowp::sqrt(x, F, Mode, rnd, rb);
@@ -217,6 +338,13 @@ class fp {
       const double p = a.v_ * b.v_;  // exact (2p <= 53 bits, normal range)
       const double r = p + c.v_;
       if (r != 0 && r - r == 0) [[likely]] return from_value(round_fast(sum_to_odd(p, c.v_, r)));
+    } else if constexpr (exact_check) {
+      if (!std::is_constant_evaluated()) {
+        const double p = a.v_ * b.v_;
+        const double r = p + c.v_;
+        if (detail::product_is_exact(a.v_, b.v_, p) && detail::sum_is_exact(p, c.v_, r)) [[likely]]
+          return from_value(round_once(r));
+      }
     }
     return from_value(exact([](double x, double y, double z, std::uint64_t rnd, int rb) {
       return lowp::fma(x, y, z, F, Mode, rnd, rb);
@@ -303,54 +431,18 @@ class fp {
   struct raw_tag {};
   constexpr fp(double v, raw_tag) noexcept : v_(v) {}
 
-  // Rounds a binary64 value to F in a deterministic mode (fast-path formats only). Where both
-  // |r| and the result lie in [2^emin, largest] (|r| in that range suffices: the ends are values
-  // of F), rounding is an integer operation on the binary64 pattern, whose low 52 - m bits are
-  // the fraction below F's last significand bit:
-  //
-  //   r:  [ s | exponent (11) | F's m bits | fraction (52 - m bits) ]
-  //
-  // Nearest modes add just under or exactly half a unit (plus the last kept bit for ties to
-  // even) and clear the fraction; a carry out of the significand steps the exponent, which is
-  // the right result. Directed modes truncate and step by one unit when the fraction is nonzero
-  // and the direction points away from zero; odd truncates and sets the last kept bit. Anything
-  // else (zero, subnormal results, overflow, inf, NaN) goes to lowp::round.
+  // Rounds a binary64 value to F in a deterministic mode by detail::round_normal, falling back
+  // to lowp::round outside F's normal range.
   static constexpr double round_fast(double r) noexcept {
-    constexpr int shift = 52 - F.mantissa_bits;
-    constexpr std::uint64_t unit = std::uint64_t{1} << shift;
-    constexpr std::uint64_t half = unit >> 1;
-    constexpr std::uint64_t low = unit - 1;
-    constexpr std::uint64_t lo = __builtin_bit_cast(std::uint64_t, F.smallest_normal());
-    constexpr std::uint64_t hi = __builtin_bit_cast(std::uint64_t, F.largest());
-    const std::uint64_t b = __builtin_bit_cast(std::uint64_t, r);
-    // Unsigned formats: a negative r keeps its sign bit here, falls outside and goes to
-    // lowp::round (NaN).
-    const std::uint64_t mag = F.is_signed ? b & ~detail::sign_mask : b;
-    if (mag - lo <= hi - lo) [[likely]] {
-      const bool negative = (b >> 63) != 0;
-      const bool inexact = (b & low) != 0;
-      std::uint64_t out = 0;
-      if constexpr (Mode == rounding::nearest_even) {
-        out = (b + (half - 1) + ((b >> shift) & 1)) & ~low;
-      } else if constexpr (Mode == rounding::nearest_away) {
-        out = (b + half) & ~low;
-      } else if constexpr (Mode == rounding::nearest_zero) {
-        out = (b + (half - 1)) & ~low;
-      } else if constexpr (Mode == rounding::toward_zero) {
-        out = b & ~low;
-      } else if constexpr (Mode == rounding::up) {
-        out = (b & ~low) + ((inexact && !negative) ? unit : 0);
-      } else if constexpr (Mode == rounding::down) {
-        out = (b & ~low) + ((inexact && negative) ? unit : 0);
-      } else if constexpr (Mode == rounding::odd) {
-        out = (b & ~low) | (inexact ? unit : 0);
-      } else {
-        static_assert(!is_stochastic(Mode), "stochastic modes need a random word");
-      }
-      return __builtin_bit_cast(double, out);
-    }
+    static_assert(!is_stochastic(Mode), "stochastic modes need a random word");
+    double out = 0;
+    if (detail::round_normal(r, F.mantissa_bits, normal_lo, normal_hi, F.is_signed, Mode, 0, 64, out))
+      [[likely]]
+      return out;
     return lowp::round(r, F, Mode).value;
   }
+  static constexpr std::uint64_t normal_lo = __builtin_bit_cast(std::uint64_t, F.smallest_normal());
+  static constexpr std::uint64_t normal_hi = __builtin_bit_cast(std::uint64_t, F.largest());
 
   // Returns x + y rounded to odd at binary64's precision, given r = x + y rounded to nearest
   // (finite, nonzero): TwoSum's error term e = (x + y) - r is exact, and when it is nonzero the
@@ -372,11 +464,15 @@ class fp {
   static constexpr double round_once(double x) {
     if constexpr (is_stochastic(Mode)) {
       sr_generator& g = current_generator();
-      return lowp::round(x, F, Mode, g.next(), g.rbits()).value;
-    } else if constexpr (fast_path) {
-      return round_fast(x);
+      const std::uint64_t rnd = g.next();
+      const int rb = g.rbits();
+      double out = 0;
+      if (detail::round_normal(x, F.mantissa_bits, normal_lo, normal_hi, F.is_signed, Mode, rnd, rb, out))
+        [[likely]]
+        return out;
+      return lowp::round(x, F, Mode, rnd, rb).value;
     } else {
-      return lowp::round(x, F, Mode).value;
+      return round_fast(x);
     }
   }
 

@@ -21,11 +21,14 @@
 //     word per rounding, as fp). There is no global default.
 //   - Comparisons are IEEE's on the values and need no context; negation, abs and copysign are
 //     exact sign operations (in formats without -0 or sign: what lowp::round gives).
-//   - Cost: every operation takes the exact path of ops.hpp (number does not know that its
-//     operands are values of the format, which fp's binary64 fast path needs), plus one
-//     thread_local read.
+//   - Cost: when the binary64 result of the operation is exact (TwoSum's error or the fma
+//     residual is zero: most sums and products of low-precision values), it is rounded once by
+//     lowp::round; otherwise the operation takes the exact path of ops.hpp (number does not know
+//     that its operands are values of the format, which fp's nearest-mode fast path needs).
+//     Plus one thread_local read per operation.
 #pragma once
 
+#include <cmath>
 #include <compare>
 #include <cstdint>
 #include <limits>
@@ -64,22 +67,26 @@ class number {
   constexpr explicit operator double() const noexcept { return v_; }
 
   friend number operator+(number a, number b) {
-    return apply([](double x, double y, const format& f, rounding m, std::uint64_t r, int rb) {
+    const double r = a.v_ + b.v_;
+    return apply_exact(detail::sum_is_exact(a.v_, b.v_, r), r, [](double x, double y, const format& f, rounding m, std::uint64_t r, int rb) {
       return lowp::add(x, y, f, m, r, rb);
     }, a.v_, b.v_);
   }
   friend number operator-(number a, number b) {
-    return apply([](double x, double y, const format& f, rounding m, std::uint64_t r, int rb) {
+    const double r = a.v_ - b.v_;
+    return apply_exact(detail::sum_is_exact(a.v_, -b.v_, r), r, [](double x, double y, const format& f, rounding m, std::uint64_t r, int rb) {
       return lowp::sub(x, y, f, m, r, rb);
     }, a.v_, b.v_);
   }
   friend number operator*(number a, number b) {
-    return apply([](double x, double y, const format& f, rounding m, std::uint64_t r, int rb) {
+    const double r = a.v_ * b.v_;
+    return apply_exact(detail::product_is_exact(a.v_, b.v_, r), r, [](double x, double y, const format& f, rounding m, std::uint64_t r, int rb) {
       return lowp::mul(x, y, f, m, r, rb);
     }, a.v_, b.v_);
   }
   friend number operator/(number a, number b) {
-    return apply([](double x, double y, const format& f, rounding m, std::uint64_t r, int rb) {
+    const double r = a.v_ / b.v_;
+    return apply_exact(detail::quotient_is_exact(a.v_, b.v_, r), r, [](double x, double y, const format& f, rounding m, std::uint64_t r, int rb) {
       return lowp::div(x, y, f, m, r, rb);
     }, a.v_, b.v_);
   }
@@ -98,13 +105,17 @@ class number {
   }
 
   friend number sqrt(number a) {
-    return apply([](double x, const format& f, rounding m, std::uint64_t r, int rb) {
+    const double r = std::sqrt(a.v_);
+    return apply_exact(detail::root_is_exact(a.v_, r), r, [](double x, const format& f, rounding m, std::uint64_t r, int rb) {
       return lowp::sqrt(x, f, m, r, rb);
     }, a.v_);
   }
   // Returns a * b + c rounded once.
   friend number fma(number a, number b, number c) {
-    return apply([](double x, double y, double z, const format& f, rounding m, std::uint64_t r,
+    const double p = a.v_ * b.v_;
+    const double r = p + c.v_;
+    return apply_exact(detail::product_is_exact(a.v_, b.v_, p) && detail::sum_is_exact(p, c.v_, r), r,
+                 [](double x, double y, double z, const format& f, rounding m, std::uint64_t r,
                     int rb) { return lowp::fma(x, y, z, f, m, r, rb); },
                  a.v_, b.v_, c.v_);
   }
@@ -180,16 +191,30 @@ class number {
     std::uint64_t r = 0;
     int rb = 64;
     draw(c, r, rb);
-    return lowp::round(x, c.fmt, c.mode, r, rb).value;
+    return round_with(c, x, r, rb);
   }
 
+  // Rounds x once to the context's format: the integer rounding of detail::round_normal in the
+  // format's normal range, lowp::round elsewhere (the same results).
+  static double round_with(const context& c, double x, std::uint64_t r, int rb) {
+    const format& f = c.fmt;
+    double out = 0;
+    if (detail::round_normal(x, f.mantissa_bits, c.normal_lo, c.normal_hi, f.is_signed, c.mode, r, rb,
+                             out))
+      return out;
+    return lowp::round(x, f, c.mode, r, rb).value;
+  }
+
+  // Rounds r once when `exact` says it is the exact result (and the format has no DAZ, which
+  // would flush operands first), else calls op on the operands; one random word either way.
   template <class Op, class... D>
-  static number apply(Op op, D... d) {
+  static number apply_exact(bool exact, double r, Op op, D... d) {
     const context& c = current();
-    std::uint64_t r = 0;
+    std::uint64_t rnd = 0;
     int rb = 64;
-    draw(c, r, rb);
-    return from_value(op(d..., c.fmt, c.mode, r, rb).value);
+    draw(c, rnd, rb);
+    if (exact && !c.fmt.daz) return from_value(round_with(c, r, rnd, rb));
+    return from_value(op(d..., c.fmt, c.mode, rnd, rb).value);
   }
 
   // Returns v with the given sign, as fp does: exact where the format has the signed value, else
