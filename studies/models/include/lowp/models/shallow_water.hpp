@@ -17,7 +17,8 @@
 // the continuity equation in flux form, so sum(eta) changes only by rounding. Time stepping as
 // ShallowWaters.jl: RK4 for everything but dissipation; then the bottom drag and the biharmonic
 // viscosity are evaluated once at the RK4 result and added with an Euler step (ShallowWaters.jl's
-// "semi-implicit" dissipation).
+// "semi-implicit" dissipation). The drag's |u| is sqrt of the mean squared velocity at the cell
+// centres (one square root per cell), interpolated to the u- and v-points.
 //
 // Rescaling (what keeps binary16 in range; ShallowWaters.jl does the same two things):
 //   1. Non-dimensional grid spacing: every derivative is a plain difference (Delta = 1), so the
@@ -88,7 +89,7 @@ class shallow_water {
     u_.assign(nu, to_prog(0.0));
     v_.assign(nv, to_prog(0.0));
     eta_.assign(nu, to_prog(0.0));
-    for (auto* a : {&u1_, &du_, &hu_, &U_, &bern_, &h_, &lu_, &deta_, &eta1_})
+    for (auto* a : {&u1_, &du_, &hu_, &U_, &bern_, &h_, &lu_, &deta_, &eta1_, &speed_})
       a->assign(nu, to_t(0.0));
     for (auto* a : {&v1_, &dv_, &hv_, &V_, &q_, &lv_}) a->assign(nv, to_t(0.0));
     u0_ = u_;
@@ -215,7 +216,6 @@ class shallow_water {
     const double phi = p_.latitude * std::numbers::pi / 180.0;
     const double f0 = 2 * p_.omega * std::sin(phi);
     const double beta = 2 * p_.omega * std::cos(phi) / p_.radius;
-    zero_ = to_t(0.0);
     half_ = to_t(0.5);
     quarter_ = to_t(0.25);
     four_ = to_t(4.0);
@@ -337,6 +337,13 @@ class shallow_water {
     for (std::size_t k = 0; k < nv; ++k) v1_[k] = to_t_prog(v0_[k]);
     const std::vector<T>& u = u1_;
     const std::vector<T>& v = v1_;
+    // Speed at the centres, sqrt of the mean of the squared velocities around each (one square
+    // root per cell, as ShallowWaters.jl does), interpolated to u- and v-points for the drag.
+    for (int j = 0; j < ny_; ++j)
+      for (int i = 0; i < nx_; ++i) {
+        const T uw = u[ci(i, j)], ue = u[ci(ip_[i], j)], vs = v[vi(i, j)], vn = v[vi(i, j + 1)];
+        speed_[ci(i, j)] = sqrt(half_ * ((uw * uw + ue * ue) + (vs * vs + vn * vn)));
+      }
     // Biharmonic: nu del^2 (del^2 u), both Laplacians with the same boundary rule.
     for (int j = 0; j < ny_; ++j)
       for (int i = 0; i < nx_; ++i) lu_[ci(i, j)] = lap_u(u, i, j);
@@ -344,22 +351,14 @@ class shallow_water {
       for (int i = 0; i < nx_; ++i) lv_[vi(i, j)] = lap_v(v, i, j);
     for (int j = 0; j < ny_; ++j)
       for (int i = 0; i < nx_; ++i) {
-        const std::size_t k = ci(i, j);
-        const int w = im_[i];
-        const T vu = quarter_ * ((v[vi(w, j)] + v[vi(i, j)]) + (v[vi(w, j + 1)] + v[vi(i, j + 1)]));
-        const T hu = half_ * (h_[ci(w, j)] + h_[k]);
-        const T speed = sqrt(u[k] * u[k] + vu * vu);
-        const T drag = (cd_ * speed * u[k]) / hu;
+        const std::size_t k = ci(i, j), w = ci(im_[i], j);
+        const T drag = (cd_ * (half_ * (speed_[w] + speed_[k])) * u[k]) / (half_ * (h_[w] + h_[k]));
         du_[k] = -(drag + nu_ * lap_u(lu_, i, j));
       }
     for (int j = 1; j < ny_; ++j)
       for (int i = 0; i < nx_; ++i) {
-        const std::size_t k = vi(i, j);
-        const int e = ip_[i];
-        const T uv = quarter_ * ((u[ci(i, j - 1)] + u[ci(e, j - 1)]) + (u[ci(i, j)] + u[ci(e, j)]));
-        const T hv = half_ * (h_[ci(i, j - 1)] + h_[ci(i, j)]);
-        const T speed = sqrt(v[k] * v[k] + uv * uv);
-        const T drag = (cd_ * speed * v[k]) / hv;
+        const std::size_t k = vi(i, j), s = ci(i, j - 1), n = ci(i, j);
+        const T drag = (cd_ * (half_ * (speed_[s] + speed_[n])) * v[k]) / (half_ * (h_[s] + h_[n]));
         dv_[k] = -(drag + nu_ * lap_v(lv_, i, j));
       }
     for (std::size_t k = 0; k < nu; ++k) u0_[k] += dt_ * to_prog_t(du_[k]);
@@ -373,9 +372,9 @@ class shallow_water {
   // Prognostic state and the RK4 accumulator (TProg).
   std::vector<TProg> u_, v_, eta_, u0_, v0_, eta0_;
   // Stage state, tendencies and work arrays (T).
-  std::vector<T> u1_, v1_, eta1_, du_, dv_, deta_, h_, hu_, hv_, U_, V_, bern_, q_, lu_, lv_;
+  std::vector<T> u1_, v1_, eta1_, du_, dv_, deta_, h_, hu_, hv_, U_, V_, bern_, q_, lu_, lv_, speed_;
   // Constants (converted once).
-  T zero_{}, half_{}, quarter_{}, four_{}, inv_s_{}, g_{}, ke_{}, nu_{}, cd_{};
+  T half_{}, quarter_{}, four_{}, inv_s_{}, g_{}, ke_{}, nu_{}, cd_{};
   std::vector<T> f_, fx_, depth_;
   std::array<TProg, 4> rk_a_{};
   std::array<TProg, 3> rk_b_{};
