@@ -7,8 +7,11 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <ostream>
 #include <stdexcept>
+#include <string>
+#include <vector>
 
 #include "lowp/context.hpp"
 #include "lowp/fp.hpp"
@@ -187,8 +190,7 @@ std::vector<double> times(const sw_options& o) {
 }
 
 // Adds the error series of a trajectory against the reference, normalised by the spread.
-void add_error(record& r, const sw_options& o, const trajectory& tr, const trajectory& ref,
-               const ensemble& ens) {
+void add_error(record& r, const trajectory& tr, const trajectory& ref, const ensemble& ens) {
   std::vector<double> e, en;
   for (std::size_t t = 0; t < ref.eta.size(); ++t) {
     e.push_back(rmse(tr.eta[t], ref.eta[t]));
@@ -203,7 +205,6 @@ void add_error(record& r, const sw_options& o, const trajectory& tr, const traje
   r.add("eta_rmse", e, "m");
   r.add("eta_rmse_norm", en, "1");
   r.add("ensemble_spread", ens.spread, "m");
-  (void)o;
 }
 
 void add_common(record& r, const sw_options& o, const trajectory& tr) {
@@ -234,7 +235,7 @@ record format_run(const sw_options& o, const std::string& name, const std::strin
   r.set("rounding", mode);
   r.set("sr_seed", static_cast<std::int64_t>(sr_seed));
   add_common(r, o, tr);
-  add_error(r, o, tr, ref, ens);
+  add_error(r, tr, ref, ens);
   return r;
 }
 
@@ -333,7 +334,7 @@ record run_sw_task(const sw_options& o, const std::string& name, std::uint64_t s
       r.set("sr_seed", std::int64_t{0});
       r.set("member", static_cast<std::int64_t>(t.index));
       add_common(r, o, tr);
-      add_error(r, o, tr, reference(o), ens);
+      add_error(r, tr, reference(o), ens);
       return r;
     }
   }
@@ -343,7 +344,6 @@ record run_sw_task(const sw_options& o, const std::string& name, std::uint64_t s
 std::vector<claim> check_sw_claims(const sw_options& o, const std::vector<record>& runs) {
   std::vector<claim> out;
   const std::vector<double>& b16 = by_name(runs, "sw_binary16_rn").get("eta_rmse").doubles();
-  const std::vector<double>& bf = by_name(runs, "sw_bfloat16_rn").get("eta_rmse").doubles();
   const std::vector<double>& mixed = by_name(runs, "sw_mixed_rn").get("eta_rmse").doubles();
   const double b16_mean = by_name(runs, "sw_binary16_rn").get_double("mean_rmse");
   const double bf_mean = by_name(runs, "sw_bfloat16_rn").get_double("mean_rmse");
@@ -386,7 +386,6 @@ std::vector<claim> check_sw_claims(const sw_options& o, const std::vector<record
                " seeds (needs every seed < 1)";
     out.push_back(c);
   }
-  (void)bf;
   return out;
 }
 
