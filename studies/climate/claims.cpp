@@ -118,6 +118,14 @@ bool has(const std::vector<std::string>& list, const std::string& x) {
   return std::find(list.begin(), list.end(), x) != list.end();
 }
 
+// Returns the shallow-water records in task order (= sw_task_names' order).
+std::vector<record> sw_records(const std::vector<task>& tasks, const std::vector<record>& runs) {
+  std::vector<record> out;
+  for (std::size_t i = 0; i < tasks.size(); ++i)
+    if (tasks[i].experiment == "sw") out.push_back(runs[i]);
+  return out;
+}
+
 }  // namespace
 
 std::vector<claim> check_claims(const config& c, const std::vector<task>& tasks, const std::vector<record>& runs) {
@@ -192,6 +200,8 @@ std::vector<claim> check_claims(const config& c, const std::vector<task>& tasks,
       out.push_back(k);
     }
   }
+  if (has(c.experiments, "sw"))
+    for (claim& k : check_sw_claims(c.sw, sw_records(tasks, runs))) out.push_back(std::move(k));
   return out;
 }
 
@@ -268,14 +278,18 @@ void print_summary(const config& c, const std::vector<task>& tasks, const std::v
       }
     table.print(out);
   }
+  if (has(c.experiments, "sw")) {
+    out << "\n";
+    print_sw_summary(c.sw, sw_records(tasks, runs), out);
+  }
 }
 
 int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
   config c;
   option_parser parser("climate",
                        "Study 2: climate models in low precision, nearest vs stochastic rounding (Lorenz '63,\n"
-                       "Lorenz '96 and the soil heat column). Writes an HDF5 file (data/README.md) and checks\n"
-                       "the study's claims; exit status 3 when a claim fails.");
+                       "Lorenz '96, the soil heat column and the shallow-water channel). Writes an HDF5 file\n"
+                       "(data/README.md) and checks the study's claims; exit status 3 when a claim fails.");
   add_options(parser, c);
   if (!parser.parse(argc, argv, out)) return 0;
   apply_quick(parser, c);

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <optional>
 #include <set>
 
 #include "lowp/context.hpp"
@@ -329,7 +330,7 @@ std::string task::name() const {
 
 void add_options(option_parser& p, config& c) {
   p.add_common(c.common);
-  p.add("experiments", c.experiments, "experiments to run (l63, l96, heat)");
+  p.add("experiments", c.experiments, "experiments to run (l63, l96, heat, sw)");
   p.add("sbits", c.sbits, "L63/L96: significand bits of the rpe-style formats E11M<sbits> (1..52; quick: 2,3,4,6,8,10,12,15,23)");
   p.add("formats", c.formats, "L63/L96: further formats (lowp format strings; quick: binary16)");
   p.add("modes", c.modes, "rounding modes (rne, sr, ...)");
@@ -355,6 +356,7 @@ void add_options(option_parser& p, config& c) {
   p.add("heat-years", c.heat_years, "heat column: simulated years (quick: 10)");
   p.add("heat-seeds", c.heat_seeds, "heat column: stochastic runs per format and dt (quick: 2)");
   p.add("collapse-factor", c.collapse_factor, "collapse: W1 above this multiple of the null max");
+  add_sw_options(p, c.sw);
 }
 
 void apply_quick(const option_parser& p, config& c) {
@@ -366,12 +368,13 @@ void apply_quick(const option_parser& p, config& c) {
   if (!p.given("l96-samples")) c.l96_samples = 2000;
   if (!p.given("heat-years")) c.heat_years = 10;
   if (!p.given("heat-seeds")) c.heat_seeds = 2;
+  apply_sw_quick(p, c.sw);
 }
 
 std::vector<task> make_tasks(const config& c) {
   for (const std::string& e : c.experiments)
-    if (e != "l63" && e != "l96" && e != "heat")
-      throw usage_error("--experiments: unknown experiment '" + e + "' (l63, l96, heat)");
+    if (e != "l63" && e != "l96" && e != "heat" && e != "sw")
+      throw usage_error("--experiments: unknown experiment '" + e + "' (l63, l96, heat, sw)");
   auto wanted = [&](const std::string& e) {
     return std::find(c.experiments.begin(), c.experiments.end(), e) != c.experiments.end();
   };
@@ -416,7 +419,11 @@ std::vector<task> make_tasks(const config& c) {
   if (!(c.collapse_factor > 1)) throw usage_error("--collapse-factor must be > 1");
 
   std::vector<task> tasks;
-  // The heat column's finest dt is the longest run of the study: first.
+  // The shallow-water runs (its stochastic ones are the longest of the study) and the heat
+  // column's finest dt come first.
+  if (wanted("sw"))
+    for (const std::string& name : sw_task_names(c.sw))
+      tasks.push_back({"sw", "run", "", formats::binary64, rounding::nearest_even, -1, 1, name});
   if (wanted("heat"))
     for (int factor : factors)
       for (int s : heat_sbits)
@@ -442,6 +449,29 @@ std::vector<task> make_tasks(const config& c) {
 }
 
 record run_task(const config& c, const task& t) {
+  if (t.experiment == "sw") {
+    // The family names its runs and sets its own attributes (format, mode, ...).
+    // The family names its runs and sets its own attributes (kind, compute_format,
+    // prognostic_format, rounding, sr_seed); the study's common ones are derived from them.
+    record r = run_sw_task(c.sw, t.label, c.common.seed);
+    record out;
+    out.name = t.name();
+    out.set("seed", static_cast<std::int64_t>(c.common.seed));
+    for (const attribute& a : r.attrs) out.set(a.name, a.value);
+    const std::string& compute = r.get_string("compute_format");
+    const std::string& prognostic = r.get_string("prognostic_format");
+    const std::optional<rounding> m = parse_rounding(r.get_string("rounding"));
+    const std::int64_t member = r.find_attr("member") != nullptr ? r.get_int("member")
+                                : r.get_int("sr_seed") > 0      ? r.get_int("sr_seed")
+                                                                : -1;
+    out.set("experiment", std::string("sw"))
+        .set("format", compute == prognostic ? compute : compute + "+" + prognostic)
+        .set("sbits", static_cast<std::int64_t>(parse_format(compute).mantissa_bits))
+        .set("mode", std::string(long_name(m.value_or(rounding::nearest_even))))
+        .set("member", member);
+    out.datasets = std::move(r.datasets);
+    return out;
+  }
   record r;
   if (t.experiment == "heat") r = heat_run(c, t);
   else if (t.kind == "null") r = lorenz_null(c, t);

@@ -15,12 +15,13 @@
 #include "lowp/study/options.hpp"
 #include "lowp/study/results.hpp"
 #include "lowp/study/study.hpp"
+#include "sw_experiment.hpp"
 
 namespace lowp::study::climate {
 
 struct config {
   common_options common;
-  std::vector<std::string> experiments{"l63", "l96", "heat"};
+  std::vector<std::string> experiments{"l63", "l96", "heat", "sw"};
   // rpe-style formats: sbits explicit significand bits with binary64's exponent range (E11M<s>).
   std::vector<std::string> sbits{"2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "15", "23", "52"};
   std::vector<std::string> formats{"binary16", "bfloat16", "binary32"};  // also run for L63 / L96
@@ -47,6 +48,7 @@ struct config {
   double heat_years = 60;
   int heat_seeds = 3;
   double collapse_factor = 10;  // nearest at 2-4 sbits collapses: W1 above this x the null max
+  sw_options sw;                // the shallow-water channel (2d; studies/shallow_water)
 };
 
 // Registers the study's options (with the common ones) on `parser`.
@@ -60,7 +62,7 @@ void apply_quick(const option_parser& parser, config& c);
 // in run_task calling the family's runner, and its claims/summary over its records in
 // check_claims/print_summary.
 struct task {
-  std::string experiment;  // l63, l96, heat
+  std::string experiment;  // l63, l96, heat, sw
   std::string kind;        // run (one format and mode) or null (the binary64 ensemble)
   std::string format_text;
   format fmt{};

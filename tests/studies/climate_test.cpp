@@ -97,7 +97,8 @@ void check_same_runs(const file_contents& a, const file_contents& b) {
 const std::vector<std::string> small_sweep{
     "--sbits", "3,10", "--formats", "binary16", "--members", "2", "--null-members", "4", "--l63-samples", "400",
     "--l63-start-spinup", "500", "--l96-samples", "60", "--l96-start-spinup", "200", "--plot-samples", "50",
-    "--heat-years", "0.05", "--heat-sbits", "10,23", "--heat-dt-factors", "1,8", "--heat-seeds", "2"};
+    "--heat-years", "0.05", "--heat-sbits", "10,23", "--heat-dt-factors", "1,8", "--heat-seeds", "2",
+    "--sw-spinup-days", "1", "--sw-days", "0.25", "--sw-output-hours", "2", "--sw-sr-seeds", "1", "--sw-members", "2"};
 
 }  // namespace
 
@@ -170,9 +171,13 @@ TEST_CASE("the small sweep writes the documented layout") {
     for (const attribute& a : c.root) found = found || a.name == key;
     CHECK_MESSAGE(found, key);
   }
-  // l63 and l96: 1 null + 3 formats x 2 modes x 2 members; heat: 2 sbits x 2 dt x (1 + 2 seeds).
-  CHECK(c.runs.size() == 2 * (1 + 3 * 2 * 2) + 2 * 2 * 3);
-  CHECK(c.claims.size() == 2 + 3);  // l63: 2, heat: 3 (l96 is reported, not claimed)
+  // l63 and l96: 1 null + 3 formats x 2 modes x 2 members; heat: 2 sbits x 2 dt x (1 + 2 seeds);
+  // sw: 1 stochastic + 4 nearest formats + the reference + 2 members.
+  CHECK(c.runs.size() == 2 * (1 + 3 * 2 * 2) + 2 * 2 * 3 + 8);
+  CHECK(c.claims.size() == 2 + 3 + 3);  // l63: 2, heat: 3, sw: 3 (l96 is reported, not claimed)
+  CHECK(c.runs.at("sw_mixed_rn").get_string("format") == "binary16+binary32");
+  CHECK(c.runs.at("sw_bfloat16_sr_1").get_string("mode") == "stochastic");
+  CHECK(c.runs.at("sw_bfloat16_sr_1").get_string("experiment") == "sw");
   for (const auto& [name, r] : c.runs) {
     for (const char* key : {"experiment", "kind", "format", "sbits", "mode", "member", "seed"})
       CHECK_MESSAGE(r.find_attr(key) != nullptr, name << " " << key);
@@ -254,7 +259,7 @@ TEST_CASE("bad options fail with one line before any work") {
       {{"--out", "x.h5", "--sbits", "10", "--formats", "E11M10"}, 2,
        "climate: error: run l96_E11M10_rne_m0 appears twice (a format or mode listed twice?)\n"},
       {{"--out", "x.h5", "--experiments", "sw2"}, 2,
-       "climate: error: --experiments: unknown experiment 'sw2' (l63, l96, heat)\n"},
+       "climate: error: --experiments: unknown experiment 'sw2' (l63, l96, heat, sw)\n"},
       {{"--out", (dir.path / "missing" / "r.h5").string()}, 1,
        "climate: error: cannot write " + (dir.path / "missing" / "r.h5.tmp").string() + ": No such file or directory\n"},
   };
