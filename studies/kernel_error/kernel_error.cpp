@@ -326,7 +326,7 @@ void add_options(option_parser& p, config& c) {
   p.add("log2n-min", c.log2n_min, "smallest log2 n (dot length)");
   p.add("log2n-max", c.log2n_max, "largest log2 n (quick: 14)");
   p.add("outputs", c.outputs, "outputs measured per n, at most (quick: 64)");
-  p.add("min-outputs", c.min_outputs, "outputs measured per n, at least");
+  p.add("min-outputs", c.min_outputs, "outputs measured per n, at least (quick: 8)");
   p.add("log2-work", c.log2_work, "outputs x n is kept near 2^this between the two limits (quick: 16)");
   p.add("gemm-size", c.gemm_size, "largest GEMM side M = N (entries are sampled)");
   p.add("check-log2n-max", c.check_log2n_max, "compare the fast path with the definition loop up to this log2 n");
@@ -338,6 +338,7 @@ void apply_quick(const option_parser& p, config& c) {
   if (!p.given("log2n-max")) c.log2n_max = 14;
   if (!p.given("outputs")) c.outputs = 64;
   if (!p.given("log2-work")) c.log2_work = 16;
+  if (!p.given("min-outputs")) c.min_outputs = 8;
 }
 
 std::vector<task> make_tasks(const config& c) {
