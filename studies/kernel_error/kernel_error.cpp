@@ -83,6 +83,16 @@ const named_model models_table[] = {
     {"blackwell_fp8_mma", [] { return k::presets::blackwell_fp8_mma(); }},
 };
 
+// Returns the smallest largest-finite value among the formats the model rounds to: partial sums
+// and products beyond it overflow, which the a priori bounds exclude by hypothesis.
+double range_limit(const k::accumulation_model& m) {
+  double v = std::min(m.accumulator.largest(), m.output.largest());
+  if (m.round_products) v = std::min(v, m.product.largest());
+  if (m.round_partials) v = std::min(v, m.partial.largest());
+  if (m.wide_combine) v = std::min(v, m.combine_format.largest());
+  return v;
+}
+
 std::uint64_t ceil_log2(std::uint64_t n) {
   std::uint64_t d = 0;
   while ((std::uint64_t{1} << d) < n) ++d;
@@ -381,10 +391,11 @@ record run_task(const config& c, const task& t) {
   const auto width = static_cast<std::size_t>(c.outputs);
   const auto L = static_cast<std::size_t>(levels);
   const double u_acc = k::rounding_bound(m.accumulator, m.accumulator_mode);
-  std::vector<std::int64_t> ns, counts, rows_out, cols_out, mismatch, not_finite, within_prob;
+  std::vector<std::int64_t> ns, counts, rows_out, cols_out, mismatch, not_finite, not_finite_in_range, within_prob;
+  const double limit = range_limit(m);
   std::vector<double> depth, bound, gam, prob;
   std::vector<double> signed_err(L * width, NAN), ulps(L * width, NAN), rel(L * width, NAN), computed(L * width, NAN),
-      exact(L * width, NAN);
+      exact(L * width, NAN), scales(L * width, NAN);
   std::vector<double> max_ulps, mean_ulps, p50, p90, p99, max_rel, mean_rel, rms_cw, mean_cw, sd_cw, max_ratio,
       mean_computed, mean_exact;
   constexpr std::size_t bins = 64;
@@ -408,16 +419,19 @@ record run_task(const config& c, const task& t) {
     k::histogram h(-8, 24, bins);  // log2 |error in output ulps|, half-octave bins
     std::vector<double> abs_ulps, cw;
     double mx_rel = 0, sum_rel = 0, mx_ratio = 0, sum_c = 0, sum_e = 0;
-    std::int64_t bad = 0, within = 0;
+    std::int64_t bad = 0, bad_in_range = 0, within = 0;
     for (std::size_t i = 0; i < out.size(); ++i) {
       const measured& e = out[i];
       const std::size_t at = static_cast<std::size_t>(l) * width + i;
       computed[at] = e.computed;
       exact[at] = e.exact.hi;
+      scales[at] = e.scale;
       sum_c += e.computed;
       sum_e += e.exact.hi;
       if (!std::isfinite(e.computed)) {
         ++bad;
+        // Overflow is possible only when the products or partial sums can reach the range's end.
+        if (e.scale < limit / 2) ++bad_in_range;
         continue;
       }
       const double u = k::error_in_ulps(e.computed, e.exact, m.output);
@@ -437,6 +451,7 @@ record run_task(const config& c, const task& t) {
     std::sort(abs_ulps.begin(), abs_ulps.end());
     const double good = static_cast<double>(abs_ulps.size());
     not_finite.push_back(bad);
+    not_finite_in_range.push_back(bad_in_range);
     within_prob.push_back(within);
     max_ulps.push_back(abs_ulps.empty() ? NAN : abs_ulps.back());
     mean_ulps.push_back(mean(abs_ulps));
@@ -465,18 +480,22 @@ record run_task(const config& c, const task& t) {
   r.set("kernel", t.kernel).set("model", t.model).set("distribution", t.distribution);
   r.set("model_description", k::describe(m)).set("bound_rule", bound_rule(m));
   r.set("accumulator", to_string(m.accumulator)).set("accumulator_mode", std::string(long_name(m.accumulator_mode)));
-  r.set("output", to_string(m.output)).set("fast_path", k::fast_path_name(m, false, false));
+  // The data are binary64 draws: binary32-valued only after an input rounding to a narrow format.
+  const bool in32 = m.round_inputs && m.input.fits_binary32();
+  r.set("output", to_string(m.output)).set("fast_path", k::fast_path_name(m, in32, in32 && 2 * m.input.precision() <= 24));
   r.set("unit_roundoff", m.accumulator.unit_roundoff()).set("rounding_bound", u_acc);
-  r.set("lambda", c.lambda).set("seed", static_cast<std::int64_t>(c.common.seed));
+  r.set("lambda", c.lambda).set("seed", static_cast<std::int64_t>(c.common.seed)).set("range_limit", limit);
   r.set("outputs", static_cast<std::int64_t>(c.outputs));
   r.add("n", ns, "count").add("outputs_at_n", counts, "count");
   r.add("rows", rows_out, "count").add("cols", cols_out, "count");
   r.add("reference_mismatches", mismatch, "count").add("not_finite", not_finite, "count");
+  r.add("not_finite_in_range", not_finite_in_range, "count");
   r.add("depth", depth, "roundings").add("bound", bound, "1").add("gamma", gam, "1");
   r.add("probabilistic_bound", prob, "1").add("within_probabilistic", within_prob, "count");
   const std::vector<std::size_t> shape{L, width};
   r.add("signed_error", signed_err, "1", shape).add("error_ulps", ulps, "output ulps", shape);
   r.add("relative_error", rel, "1", shape).add("computed", computed, "1", shape).add("exact", exact, "1", shape);
+  r.add("scale", scales, "1", shape);
   r.add("max_abs_ulps", max_ulps, "output ulps").add("mean_abs_ulps", mean_ulps, "output ulps");
   r.add("p50_abs_ulps", p50, "output ulps").add("p90_abs_ulps", p90, "output ulps").add("p99_abs_ulps", p99, "output ulps");
   r.add("max_relative", max_rel, "1").add("mean_relative", mean_rel, "1");
