@@ -15,83 +15,26 @@
 #include <thread>
 
 #include "climate.hpp"
+#include "study_test_support.hpp"
 
 using namespace lowp::study;
 namespace fs = std::filesystem;
 
 namespace {
 
-struct temp_dir {
-  fs::path path;
-  temp_dir() {
-    path = fs::temp_directory_path() / ("lowp_climate_test_" + std::to_string(getpid()));
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~temp_dir() { fs::remove_all(path); }
+// The shared helpers (study_test_support.hpp), bound to this study.
+struct temp_dir : testing::temp_dir {
+  temp_dir() : testing::temp_dir("climate") {}
 };
-
 int run_args(std::vector<std::string> args, std::string* out_text = nullptr) {
-  args.insert(args.begin(), "climate");
-  std::vector<const char*> argv;
-  for (const std::string& a : args) argv.push_back(a.c_str());
-  std::ostringstream out, err;
-  const int status = climate::run(static_cast<int>(argv.size()), argv.data(), out, err);
-  if (out_text) *out_text = out.str();
-  return status;
+  return testing::run_study(climate::run, "climate", std::move(args), out_text);
 }
-
-// Starts the real binary with stdout and stderr into `log`; returns its pid.
 pid_t spawn(const std::vector<std::string>& args, const std::string& log) {
-  const pid_t pid = fork();
-  if (pid == 0) {
-    const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    dup2(fd, 1);
-    dup2(fd, 2);
-    std::vector<char*> argv{const_cast<char*>(LOWP_CLIMATE_BIN)};
-    for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    execv(LOWP_CLIMATE_BIN, argv.data());
-    _exit(127);
-  }
-  return pid;
+  return testing::spawn(LOWP_CLIMATE_BIN, args, log);
 }
-
-int wait_status(pid_t pid) {
-  int status = 0;
-  waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
-}
-
-std::string read_text(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-void check_same_runs(const file_contents& a, const file_contents& b) {
-  REQUIRE(a.runs.size() == b.runs.size());
-  for (const auto& [name, r] : a.runs) {
-    REQUIRE(b.runs.count(name) == 1);
-    const record& s = b.runs.at(name);
-    CHECK_MESSAGE(r.attrs == s.attrs, name);
-    REQUIRE(r.datasets.size() == s.datasets.size());
-    for (std::size_t i = 0; i < r.datasets.size(); ++i) {
-      const dataset& x = r.datasets[i];
-      const dataset& y = s.datasets[i];
-      CHECK(x.shape == y.shape);
-      if (x.data.index() == 0) {
-        bool same = x.doubles().size() == y.doubles().size();
-        for (std::size_t k = 0; same && k < x.doubles().size(); ++k)
-          same = __builtin_bit_cast(std::uint64_t, x.doubles()[k]) == __builtin_bit_cast(std::uint64_t, y.doubles()[k]);
-        CHECK_MESSAGE(same, name << "/" << x.name);
-      } else {
-        CHECK_MESSAGE(x.integers() == y.integers(), name << "/" << x.name);
-      }
-    }
-  }
-}
+using testing::check_same_runs;
+using testing::read_text;
+using testing::wait_status;
 
 // Every experiment, small: a second or two.
 const std::vector<std::string> small_sweep{

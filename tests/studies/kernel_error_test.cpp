@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "kernel_error.hpp"
+#include "study_test_support.hpp"
 #include "lowp/kernels/error.hpp"
 #include "lowp/kernels/exact.hpp"
 
@@ -24,78 +25,19 @@ namespace k = lowp::kernels;
 
 namespace {
 
-struct temp_dir {
-  fs::path path;
-  temp_dir() {
-    path = fs::temp_directory_path() / ("lowp_kernel_error_test_" + std::to_string(getpid()));
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~temp_dir() { fs::remove_all(path); }
+// The shared helpers (study_test_support.hpp), bound to this study.
+struct temp_dir : testing::temp_dir {
+  temp_dir() : testing::temp_dir("kernel_error") {}
 };
-
 int run_args(std::vector<std::string> args, std::string* out_text = nullptr) {
-  args.insert(args.begin(), "kernel_error");
-  std::vector<const char*> argv;
-  for (const std::string& a : args) argv.push_back(a.c_str());
-  std::ostringstream out, err;
-  const int status = kernel_error::run(static_cast<int>(argv.size()), argv.data(), out, err);
-  if (out_text) *out_text = out.str();
-  return status;
+  return testing::run_study(kernel_error::run, "kernel_error", std::move(args), out_text);
 }
-
-// Starts the real binary with stdout and stderr into `log`; returns its pid.
 pid_t spawn(const std::vector<std::string>& args, const std::string& log) {
-  const pid_t pid = fork();
-  if (pid == 0) {
-    const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    dup2(fd, 1);
-    dup2(fd, 2);
-    std::vector<char*> argv{const_cast<char*>(LOWP_KERNEL_ERROR_BIN)};
-    for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    execv(LOWP_KERNEL_ERROR_BIN, argv.data());
-    _exit(127);
-  }
-  return pid;
+  return testing::spawn(LOWP_KERNEL_ERROR_BIN, args, log);
 }
-
-int wait_status(pid_t pid) {
-  int status = 0;
-  waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
-}
-
-std::string read_text(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-void check_same_runs(const file_contents& a, const file_contents& b) {
-  REQUIRE(a.runs.size() == b.runs.size());
-  for (const auto& [name, r] : a.runs) {
-    REQUIRE(b.runs.count(name) == 1);
-    const record& s = b.runs.at(name);
-    CHECK_MESSAGE(r.attrs == s.attrs, name);
-    REQUIRE(r.datasets.size() == s.datasets.size());
-    for (std::size_t i = 0; i < r.datasets.size(); ++i) {
-      const dataset& x = r.datasets[i];
-      const dataset& y = s.datasets[i];
-      CHECK(x.shape == y.shape);
-      if (x.data.index() == 0) {
-        // Bitwise (NaN marks unused slots).
-        bool same = x.doubles().size() == y.doubles().size();
-        for (std::size_t j = 0; same && j < x.doubles().size(); ++j)
-          same = __builtin_bit_cast(std::uint64_t, x.doubles()[j]) == __builtin_bit_cast(std::uint64_t, y.doubles()[j]);
-        CHECK_MESSAGE(same, name << "/" << x.name);
-      } else {
-        CHECK_MESSAGE(x.integers() == y.integers(), name << "/" << x.name);
-      }
-    }
-  }
-}
+using testing::check_same_runs;
+using testing::read_text;
+using testing::wait_status;
 
 // A reduced sweep (every model and kernel, uniform data, n = 2^4..2^11): about a second on one core.
 const std::vector<std::string> small_sweep{"--quick",     "--log2n-max", "11", "--outputs",       "32",
