@@ -443,32 +443,14 @@ void print_summary(const config& c, const std::vector<task>& tasks, const std::v
 }
 
 int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
-  config c;
-  option_parser parser("sr_vs_rn",
-                       "Study 3: stochastic vs nearest rounding in numerical kernels (harmonic series, summation,\n"
-                       "dot products, Euler's method, the heat equation). Writes an HDF5 file (data/README.md)\n"
-                       "and checks the study's claims; exit status 3 when a claim fails.");
-  add_options(parser, c);
-  if (!parser.parse(argc, argv, out)) return 0;
-  apply_quick(parser, c);
-  const std::vector<task> tasks = make_tasks(c);
-  result_writer writer(c.common.out, c.common.resume, "sr_vs_rn", parser.config_string(),
-                       c.common.checkpoint_seconds);
-  for (const attribute& a : provenance(parser, c.common)) writer.set_root(a.name, a.value);
-  progress report("sr_vs_rn", tasks.size(), err);
-  const std::vector<record> runs = run_sweep(
-      writer, tasks.size(), [&](std::size_t i) { return tasks[i].name(); },
-      [&](std::size_t i) { return run_task(c, tasks[i]); }, c.common.threads, report);
-  const std::vector<claim> claims = check_claims(c, tasks, runs);
-  write_claims(writer, claims);
-  writer.set_root("end_time", utc_now());
-  writer.commit();
-  print_summary(c, tasks, runs, out);
-  out << "\nClaims (STUDIES.md, study 3)\n";
-  const int failed = print_claims(claims, out);
-  out << "\n" << claims.size() - static_cast<std::size_t>(failed) << "/" << claims.size()
-      << " claims pass; results in " << c.common.out << "\n";
-  return failed ? 3 : 0;
+  const study_definition<config, task> d{
+      "sr_vs_rn",
+      "Study 3: stochastic vs nearest rounding in numerical kernels (harmonic series, summation,\n"
+      "dot products, Euler's method, the heat equation). Writes an HDF5 file (data/README.md)\n"
+      "and checks the study's claims; exit status 3 when a claim fails.",
+      "STUDIES.md, study 3", add_options, apply_quick, make_tasks, run_task,
+      check_claims, nullptr, print_summary};
+  return run_study(d, argc, argv, out, err);
 }
 
 }  // namespace lowp::study::sr_vs_rn

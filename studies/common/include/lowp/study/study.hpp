@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <iosfwd>
+#include <ostream>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -88,6 +89,57 @@ struct interval {
   double lo, hi;
 };
 interval wilson_95(std::int64_t k, std::int64_t n);
+
+// What a study is made of: its name and --help text, its options, the task list, how one task
+// runs (depending on the config and the task only), its claims, the root attributes it reports
+// without claiming (optional), and its summary tables.
+template <class Config, class Task>
+struct study_definition {
+  std::string name;          // the program and the file's `study` attribute
+  std::string description;   // --help text
+  std::string claims_title;  // printed above the claims, e.g. "STUDIES.md, study 3"
+  void (*add_options)(option_parser&, Config&);
+  void (*apply_quick)(const option_parser&, Config&);
+  std::vector<Task> (*make_tasks)(const Config&);
+  record (*run_task)(const Config&, const Task&);
+  std::vector<claim> (*check_claims)(const Config&, const std::vector<Task>&, const std::vector<record>&);
+  std::vector<attribute> (*reported)(const Config&, const std::vector<Task>&, const std::vector<record>&);
+  void (*print_summary)(const Config&, const std::vector<Task>&, const std::vector<record>&, std::ostream&);
+};
+
+// Runs a study as `NAME ARGS`: parses the options, writes the provenance, runs the sweep (resuming
+// the runs the file already holds), checks and writes the claims and the reported figures, commits
+// the file, prints the summary and the PASS/FAIL lines; returns 0 when every claim passes, 3
+// otherwise (usage_error and file_error propagate to study_main: exit 2 and 1).
+template <class Config, class Task>
+int run_study(const study_definition<Config, Task>& d, int argc, const char* const* argv,
+              std::ostream& out, std::ostream& err) {
+  Config c;
+  option_parser parser(d.name, d.description);
+  d.add_options(parser, c);
+  if (!parser.parse(argc, argv, out)) return 0;
+  d.apply_quick(parser, c);
+  const std::vector<Task> tasks = d.make_tasks(c);
+  result_writer writer(c.common.out, c.common.resume, d.name, parser.config_string(),
+                       c.common.checkpoint_seconds);
+  for (const attribute& a : provenance(parser, c.common)) writer.set_root(a.name, a.value);
+  progress report(d.name, tasks.size(), err);
+  const std::vector<record> runs = run_sweep(
+      writer, tasks.size(), [&](std::size_t i) { return tasks[i].name(); },
+      [&](std::size_t i) { return d.run_task(c, tasks[i]); }, c.common.threads, report);
+  const std::vector<claim> claims = d.check_claims(c, tasks, runs);
+  write_claims(writer, claims);
+  if (d.reported != nullptr)
+    for (const attribute& a : d.reported(c, tasks, runs)) writer.set_root(a.name, a.value);
+  writer.set_root("end_time", utc_now());
+  writer.commit();
+  d.print_summary(c, tasks, runs, out);
+  out << "\nClaims (" << d.claims_title << ")\n";
+  const int failed = print_claims(claims, out);
+  out << "\n" << claims.size() - static_cast<std::size_t>(failed) << "/" << claims.size()
+      << " claims pass; results in " << c.common.out << "\n";
+  return failed ? 3 : 0;
+}
 
 // Main's frame: parses, runs body(), maps usage_error to exit 2 and file_error (and any other
 // exception) to exit 1 with one line "PROGRAM: error: ..." on stderr.
