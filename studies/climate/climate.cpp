@@ -383,22 +383,8 @@ std::vector<task> make_tasks(const config& c) {
     const std::string text = "E11M" + std::to_string(s);
     formats.emplace_back(parse_format(text), text);
   }
-  for (const std::string& s : c.formats) {
-    format f;
-    try {
-      f = parse_format(s);
-    } catch (const std::exception& e) {
-      throw usage_error(std::string("--formats: ") + e.what());
-    }
-    if (!f.fits_binary64()) throw usage_error("--formats: " + s + " is wider than binary64");
-    formats.emplace_back(f, s);
-  }
-  std::vector<rounding> modes;
-  for (const std::string& s : c.modes) {
-    const auto m = parse_rounding(s);
-    if (!m) throw usage_error("--modes: unknown rounding mode '" + s + "'");
-    modes.push_back(*m);
-  }
+  for (auto& f : parse_formats(c.formats, "formats")) formats.push_back(std::move(f));
+  const std::vector<rounding> modes = parse_modes(c.modes, "modes");
   const std::vector<int> heat_sbits = parse_ints(c.heat_sbits, "heat-sbits", 1, 52);
   const std::vector<int> factors = parse_ints(c.heat_dt_factors, "heat-dt-factors", 1, 256);
   if (c.members < 1 || c.heat_seeds < 1) throw usage_error("--members and --heat-seeds must be >= 1");

@@ -355,23 +355,8 @@ void apply_quick(const option_parser& p, config& c) {
 
 std::vector<task> make_tasks(const config& c) {
   std::vector<task> tasks;
-  std::vector<std::pair<format, std::string>> formats;
-  for (const std::string& s : c.formats) {
-    format f;
-    try {
-      f = parse_format(s);
-    } catch (const std::exception& e) {
-      throw usage_error(std::string("--formats: ") + e.what());
-    }
-    if (!f.fits_binary64()) throw usage_error("--formats: " + s + " is wider than binary64");
-    formats.emplace_back(f, s);
-  }
-  std::vector<rounding> modes;
-  for (const std::string& s : c.modes) {
-    const auto m = parse_rounding(s);
-    if (!m) throw usage_error("--modes: unknown rounding mode '" + s + "'");
-    modes.push_back(*m);
-  }
+  const std::vector<std::pair<format, std::string>> formats = parse_formats(c.formats, "formats");
+  const std::vector<rounding> modes = parse_modes(c.modes, "modes");
   if (c.sum_log2n_min < 1 || c.sum_log2n_max > 26 || c.sum_log2n_min > c.sum_log2n_max)
     throw usage_error("--sum-log2n-min/max must satisfy 1 <= min <= max <= 26");
   if (c.euler_log2dt_min < 1 || c.euler_log2dt_max > 24 || c.euler_log2dt_min > c.euler_log2dt_max)

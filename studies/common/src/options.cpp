@@ -5,6 +5,7 @@
 #include <cmath>
 #include <iomanip>
 #include <limits>
+#include <optional>
 #include <ostream>
 #include <sstream>
 
@@ -39,6 +40,32 @@ std::int64_t parse_int(const std::string& text, const std::string& option) {
   if (ec != std::errc{} || p != end || text.empty())
     throw usage_error("option --" + option + " needs an integer, got '" + text + "'");
   return v;
+}
+
+std::vector<std::pair<format, std::string>> parse_formats(const std::vector<std::string>& texts,
+                                                          const std::string& option) {
+  std::vector<std::pair<format, std::string>> out;
+  for (const std::string& s : texts) {
+    format f;
+    try {
+      f = parse_format(s);
+    } catch (const std::exception& e) {
+      throw usage_error("--" + option + ": " + e.what());
+    }
+    if (!f.fits_binary64()) throw usage_error("--" + option + ": " + s + " is wider than binary64");
+    out.emplace_back(f, s);
+  }
+  return out;
+}
+
+std::vector<rounding> parse_modes(const std::vector<std::string>& texts, const std::string& option) {
+  std::vector<rounding> out;
+  for (const std::string& s : texts) {
+    const std::optional<rounding> m = parse_rounding(s);
+    if (!m) throw usage_error("--" + option + ": unknown rounding mode '" + s + "'");
+    out.push_back(*m);
+  }
+  return out;
 }
 
 double parse_double(const std::string& text, const std::string& option) {

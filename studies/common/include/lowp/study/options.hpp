@@ -8,7 +8,11 @@
 #include <iosfwd>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
+
+#include "lowp/format.hpp"
+#include "lowp/rounding.hpp"
 
 namespace lowp::study {
 
@@ -76,5 +80,12 @@ class option_parser {
 // Parses a whole string as a number; throws usage_error naming the option otherwise.
 std::int64_t parse_int(const std::string& text, const std::string& option);
 double parse_double(const std::string& text, const std::string& option);
+
+// Parses a list of lowp format strings (each must fit binary64); returns (format, text) pairs;
+// throws usage_error "--OPTION: ..." otherwise.
+std::vector<std::pair<format, std::string>> parse_formats(const std::vector<std::string>& texts,
+                                                          const std::string& option);
+// Parses a list of rounding mode names; throws usage_error "--OPTION: unknown rounding mode 'x'".
+std::vector<rounding> parse_modes(const std::vector<std::string>& texts, const std::string& option);
 
 }  // namespace lowp::study
